@@ -1,0 +1,117 @@
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { KeyturnError } from '../core/errors.js';
+import type { Credentials } from '../core/credentials.js';
+import { STORE_VERSION, type AuthFile, type CredentialStore } from '../core/store.js';
+import { withFileLock } from './lock.js';
+
+function unreadable(path: string, why: string, cause?: unknown): KeyturnError {
+  return new KeyturnError('store_unreadable', `The credential file ${path} ${why}.`, {
+    fix: `Move it aside (\`mv ${path} ${path}.bak\`) and run \`keyturn login\` again.`,
+    evidence: { path },
+    cause,
+  });
+}
+
+/** Parses auth.json text; throws store_unreadable with the reason. */
+export function parseAuthFile(text: string, path: string): AuthFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw unreadable(path, 'is not valid JSON', error);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw unreadable(path, 'is not a JSON object');
+  const { version, profiles } = doc as { version?: unknown; profiles?: unknown };
+  if (typeof version !== 'number') throw unreadable(path, 'has no "version" field');
+  if (version > STORE_VERSION) {
+    throw new KeyturnError(
+      'store_unreadable',
+      `${path} was written by a newer keyturn (version ${version}).`,
+      {
+        fix: 'Upgrade keyturn, or move the file aside and sign in again.',
+        evidence: { path, version },
+      },
+    );
+  }
+  if (
+    profiles !== undefined &&
+    (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles))
+  ) {
+    throw unreadable(path, 'has a "profiles" field that is not an object');
+  }
+  return { version, profiles: (profiles ?? {}) as Record<string, Credentials> };
+}
+
+/**
+ * auth.json: one JSON document for every profile. Folder 0700, file 0600. Every write is a
+ * read-modify-write under a cross-process lock, written atomically (temporary file, fsync, rename),
+ * so a crash at any instant leaves the old or the new document.
+ */
+export class FileStore implements CredentialStore {
+  readonly kind = 'file' as const;
+  readonly location: string;
+  readonly note: string | undefined;
+
+  constructor(
+    readonly path: string,
+    note?: string,
+  ) {
+    this.location = path;
+    this.note = note;
+  }
+
+  async readAll(): Promise<AuthFile | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      throw unreadable(this.path, `cannot be read (${code ?? 'error'})`, error);
+    }
+    return parseAuthFile(text, this.path);
+  }
+
+  async get(profile: string): Promise<Credentials | undefined> {
+    const doc = await this.readAll();
+    return doc?.profiles[profile];
+  }
+
+  async put(profile: string, credentials: Credentials): Promise<void> {
+    await this.update((profiles) => {
+      profiles[profile] = credentials;
+      return true;
+    });
+  }
+
+  async delete(profile: string): Promise<boolean> {
+    let removed = false;
+    await this.update((profiles) => {
+      removed = profile in profiles;
+      delete profiles[profile];
+      return removed;
+    });
+    return removed;
+  }
+
+  /** Read-modify-write under the store lock; `change` returns false when nothing changed. */
+  async update(change: (profiles: Record<string, Credentials>) => boolean): Promise<void> {
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await withFileLock(`${this.path}.lock`, async () => {
+      const doc = (await this.readAll()) ?? { version: STORE_VERSION, profiles: {} };
+      if (!change(doc.profiles)) return;
+      await writeAtomic(this.path, `${JSON.stringify({ ...doc, version: STORE_VERSION }, null, 2)}\n`);
+    });
+  }
+}
+
+/** Temporary file in the same folder, fsync, rename: the old or the new content, never half. */
+export async function writeAtomic(path: string, content: string): Promise<void> {
+  const { default: writeFileAtomic } = await import('write-file-atomic');
+  await writeFileAtomic(path, content, { mode: 0o600, fsync: true });
+  // write-file-atomic keeps an existing file's mode; the store is always 0600.
+  await chmod(path, 0o600);
+}

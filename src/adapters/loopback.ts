@@ -1,0 +1,250 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { KeyturnError } from '../core/errors.js';
+import { inspectCallback, type CallbackVerdict } from '../core/callback.js';
+import { resultPage } from '../core/pages.js';
+
+/**
+ * The loopback callback server of a browser sign-in (RFC 8252 §7.3). It listens before the browser
+ * opens, on loopback addresses only, answers junk with 4xx and keeps waiting, and accepts exactly one
+ * answer carrying this sign-in's state.
+ */
+
+export interface PortHolder {
+  pid?: number;
+  name?: string;
+  command?: string;
+  /** The holder is another keyturn login that can be asked to stop. */
+  keyturn?: boolean;
+}
+
+export interface CallbackServerOptions {
+  redirectUri: string;
+  expectedState: string;
+  /** Take another free port when the configured one is busy (RFC 8252 §7.3 providers only). */
+  portFallback?: boolean;
+  /** Who holds a busy port, for the error message. */
+  findPortHolder?: (port: number) => Promise<PortHolder | undefined>;
+  /** Every rejected request, for narration and debugging. */
+  onReject?: (status: number, reason: string) => void;
+}
+
+export interface CallbackResult {
+  verdict: Extract<CallbackVerdict, { kind: 'code' | 'error' }>;
+  /** The redirect URI with the response's query: what openid-client validates. */
+  currentUrl: URL;
+  /** Answers the browser and closes the server. */
+  respond(kind: 'success' | 'failure', title: string, detail: string): Promise<void>;
+}
+
+export interface CallbackServer {
+  /** The redirect URI in use (its port may differ from the configured one with fallback). */
+  redirectUri: string;
+  port: number;
+  wait(signal?: AbortSignal): Promise<CallbackResult>;
+  close(): Promise<void>;
+}
+
+export const CANCEL_PATH = '/cancel';
+export const CANCEL_HEADER = 'x-keyturn-cancel';
+
+function bindAddresses(hostname: string): string[] {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return ['127.0.0.1', '::1'];
+  return [host];
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      server.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port, host, exclusive: true });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startCallbackServer(options: CallbackServerOptions): Promise<CallbackServer> {
+  const configured = new URL(options.redirectUri);
+  const hosts = bindAddresses(configured.hostname);
+  const expectedPath = configured.pathname;
+  let settle: { resolve: (r: CallbackResult) => void; reject: (e: unknown) => void } | undefined;
+  let pending: CallbackResult | KeyturnError | undefined;
+  let done = false;
+  const servers: Server[] = [];
+
+  const deliver = (outcome: CallbackResult | KeyturnError) => {
+    if (settle === undefined) {
+      pending = outcome;
+      return;
+    }
+    if (outcome instanceof KeyturnError) settle.reject(outcome);
+    else settle.resolve(outcome);
+    settle = undefined;
+  };
+
+  const close = async () => {
+    done = true;
+    await Promise.all(servers.map(closeServer));
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const target = req.url ?? '/';
+    const send = (status: number, kind: 'success' | 'failure', title: string, detail: string) => {
+      res.writeHead(status, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      });
+      res.end(resultPage(kind, title, detail));
+    };
+    if (target === CANCEL_PATH || target.startsWith(`${CANCEL_PATH}?`)) {
+      // Only another keyturn can send this header: a web page cannot without a CORS preflight.
+      if (req.method === 'POST' && req.headers[CANCEL_HEADER] !== undefined && !done) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('cancelled\n');
+        done = true;
+        const by = String(req.headers[CANCEL_HEADER]);
+        deliver(
+          new KeyturnError(
+            'login_cancelled',
+            `This sign-in was cancelled by another keyturn login${by ? ` (pid ${by})` : ''}.`,
+          ),
+        );
+        return;
+      }
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden\n');
+      return;
+    }
+    if (done) {
+      send(410, 'failure', 'This sign-in is already finished', 'You can close this window.');
+      return;
+    }
+    const verdict = inspectCallback(
+      { method: req.method ?? 'GET', target },
+      expectedPath,
+      options.expectedState,
+    );
+    if (verdict.kind === 'reject') {
+      options.onReject?.(verdict.status, verdict.reason);
+      send(verdict.status, 'failure', 'Not a sign-in answer for keyturn', verdict.reason);
+      return;
+    }
+    done = true;
+    const currentUrl = new URL(redirectUri);
+    currentUrl.search = verdict.params.toString();
+    deliver({
+      verdict,
+      currentUrl,
+      respond: async (kind, title, detail) => {
+        send(kind === 'success' ? 200 : 400, kind, title, detail);
+        await close();
+      },
+    });
+  };
+
+  let port = Number(configured.port || 80);
+  for (const [index, host] of hosts.entries()) {
+    const server = createServer(handler);
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.maxHeadersCount = 50;
+    try {
+      port = await listen(server, port, host);
+      servers.push(server);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // No IPv6 on this machine: 127.0.0.1 alone serves `localhost`.
+      if (index > 0 && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+      await close();
+      if (code === 'EADDRINUSE' || code === 'EACCES') {
+        if (options.portFallback === true && index === 0) {
+          return startCallbackServer({
+            ...options,
+            portFallback: false,
+            redirectUri: withPort(configured, 0),
+          });
+        }
+        throw await portInUse(port, host, code, options.findPortHolder);
+      }
+      throw error;
+    }
+  }
+  const redirectUri = withPort(configured, port);
+
+  return {
+    redirectUri,
+    port,
+    close,
+    wait: (signal) =>
+      new Promise<CallbackResult>((resolve, reject) => {
+        if (pending !== undefined) {
+          const outcome = pending;
+          pending = undefined;
+          if (outcome instanceof KeyturnError) reject(outcome);
+          else resolve(outcome);
+          return;
+        }
+        settle = { resolve, reject };
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+  };
+}
+
+function withPort(url: URL, port: number): string {
+  const copy = new URL(url.toString());
+  copy.port = String(port);
+  return copy.toString();
+}
+
+async function portInUse(
+  port: number,
+  host: string,
+  code: string | undefined,
+  findPortHolder: CallbackServerOptions['findPortHolder'],
+): Promise<KeyturnError> {
+  const holder = await findPortHolder?.(port).catch(() => undefined);
+  const evidence: Record<string, unknown> = { port, host };
+  let who = 'another process';
+  if (holder?.pid !== undefined) {
+    evidence.pid = holder.pid;
+    who = `pid ${holder.pid}`;
+  }
+  if (holder?.name !== undefined) {
+    evidence.process_name = holder.name;
+    who = `${holder.name} (pid ${holder.pid ?? '?'})`;
+  }
+  const isWslRelay = holder?.name !== undefined && /wslrelay/i.test(holder.name);
+  let fix =
+    holder?.pid !== undefined
+      ? `Stop ${who}: \`kill ${holder.pid}\`, then run \`keyturn login\` again.`
+      : undefined;
+  if (holder?.keyturn === true)
+    fix =
+      'Another keyturn login is waiting on this port: finish or cancel it (`keyturn login` offers to cancel it), then try again.';
+  if (isWslRelay) {
+    fix =
+      "WSL's relay holds the port for a Linux process: sign in on one side only, or use `keyturn login --device`.";
+  }
+  return new KeyturnError(
+    'port_in_use',
+    code === 'EACCES'
+      ? `Port ${port} on ${host} cannot be used (permission denied).`
+      : `Port ${port} on ${host} is already in use by ${who}.`,
+    fix === undefined ? { evidence } : { evidence, fix },
+  );
+}

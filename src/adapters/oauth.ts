@@ -1,0 +1,160 @@
+import * as oidc from 'openid-client';
+import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import { classifyExchange, type ExchangeFacts, type ExchangePhase } from '../core/classify.js';
+import { assertSecureUrl, isLoopbackHost, type Profile } from '../core/config.js';
+import { NetworkError, type HttpClient } from './http.js';
+
+/**
+ * The thin wrapper over openid-client v6: every protocol step is the library's; this file only
+ * builds its Configuration from a profile and turns its errors into catalog errors.
+ */
+
+export type OAuthConfig = oidc.Configuration;
+
+function needsInsecure(urls: (string | undefined)[]): boolean {
+  return urls.some((u) => u !== undefined && new URL(u).protocol === 'http:');
+}
+
+/** Discovery, or the explicit endpoints of the profile for providers without it. */
+export async function configure(
+  profile: Profile & { clientId: string },
+  http: HttpClient,
+  options: { timeoutSeconds?: number } = {},
+): Promise<OAuthConfig> {
+  const auth = profile.clientSecret ? oidc.ClientSecretPost(profile.clientSecret) : oidc.None();
+  const metadata: Partial<oidc.ClientMetadata> = profile.clientSecret
+    ? { client_id: profile.clientId }
+    : { client_id: profile.clientId, token_endpoint_auth_method: 'none' };
+  const explicit = {
+    authorization_endpoint: profile.authorizationEndpoint,
+    token_endpoint: profile.tokenEndpoint,
+    device_authorization_endpoint: profile.deviceAuthorizationEndpoint,
+    revocation_endpoint: profile.revocationEndpoint,
+  };
+  for (const [key, value] of Object.entries(explicit)) if (value !== undefined) assertSecureUrl(value, key);
+
+  let config: oidc.Configuration;
+  if (profile.issuer === undefined || profile.tokenEndpoint !== undefined) {
+    const issuer = profile.issuer ?? new URL(profile.tokenEndpoint as string).origin;
+    const server: oidc.ServerMetadata = { issuer };
+    for (const [key, value] of Object.entries(explicit)) {
+      if (value !== undefined) (server as unknown as Record<string, string>)[key] = value;
+    }
+    config = new oidc.Configuration(server, profile.clientId, metadata, auth);
+    if (needsInsecure([issuer, ...Object.values(explicit)])) oidc.allowInsecureRequests(config);
+  } else {
+    const issuerUrl = assertSecureUrl(profile.issuer, 'issuer');
+    try {
+      config = await oidc.discovery(issuerUrl, profile.clientId, metadata, auth, {
+        [oidc.customFetch]: http.fetch as unknown as oidc.CustomFetch,
+        ...(issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname)
+          ? { execute: [oidc.allowInsecureRequests] }
+          : {}),
+        ...(options.timeoutSeconds === undefined ? {} : { timeout: options.timeoutSeconds }),
+      });
+    } catch (error) {
+      throw oauthFailure(error, 'discovery', http);
+    }
+    // Explicit endpoints override discovered ones.
+    const server = config.serverMetadata();
+    for (const [key, value] of Object.entries(explicit)) {
+      if (value !== undefined) (server as unknown as Record<string, string>)[key] = value;
+    }
+  }
+  config[oidc.customFetch] = http.fetch as unknown as oidc.CustomFetch;
+  if (options.timeoutSeconds !== undefined) config.timeout = options.timeoutSeconds;
+  return config;
+}
+
+function findInChain<T>(error: unknown, test: (e: unknown) => e is T): T | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 6; depth++) {
+    if (test(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Turns anything openid-client (or our HTTP layer under it) throws into a catalog error. */
+export function oauthFailure(error: unknown, phase: ExchangePhase, http?: HttpClient): KeyturnError {
+  if (isKeyturnError(error)) return error;
+  const network = findInChain(error, (e): e is NetworkError => e instanceof NetworkError);
+  if (network !== undefined) {
+    return classifyExchange({ phase, url: network.url, network: network.facts });
+  }
+  const e = error as {
+    code?: string;
+    error?: string;
+    error_description?: string;
+    status?: number;
+    message?: string;
+  };
+  const last = http?.lastFailure;
+  const fromLast: Partial<ExchangeFacts> =
+    last === undefined
+      ? {}
+      : {
+          url: last.url,
+          status: last.status,
+          ...(last.contentType === undefined ? {} : { contentType: last.contentType }),
+          ...(last.server === undefined ? {} : { server: last.server }),
+          ...(last.retryAfter === undefined ? {} : { retryAfter: last.retryAfter }),
+          ...(last.bodyExcerpt === undefined ? {} : { bodyExcerpt: last.bodyExcerpt }),
+          ...(last.oauthError === undefined ? {} : { oauthError: last.oauthError }),
+          ...(last.oauthErrorDescription === undefined
+            ? {}
+            : { oauthErrorDescription: last.oauthErrorDescription }),
+        };
+  switch (e.code) {
+    case oidc.AuthorizationResponseError.name:
+    case 'OAUTH_AUTHORIZATION_RESPONSE_ERROR':
+    case 'OAUTH_RESPONSE_BODY_ERROR':
+    case 'OAUTH_WWW_AUTHENTICATE_CHALLENGE':
+      return classifyExchange({
+        ...fromLast,
+        phase,
+        ...(e.status === undefined ? {} : { status: e.status }),
+        oauthError: e.error ?? fromLast.oauthError ?? 'invalid_request',
+        ...(e.error_description === undefined ? {} : { oauthErrorDescription: e.error_description }),
+      });
+    case 'OAUTH_RESPONSE_IS_NOT_JSON':
+    case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
+    case 'OAUTH_PARSE_ERROR':
+      if (last !== undefined) return classifyExchange({ ...fromLast, phase });
+      return classifyExchange({ phase, ...(phase === 'discovery' ? {} : { status: 502 }) });
+    case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
+      if (phase === 'discovery' || /issuer/i.test(e.message ?? '')) {
+        return new KeyturnError(
+          'issuer_mismatch',
+          `The discovery document names a different issuer: ${e.message ?? ''}`,
+        );
+      }
+      break;
+    case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED':
+      return new KeyturnError(
+        'clock_skew',
+        `The id_token's timestamps do not fit this machine's clock (${e.message ?? ''}): the local clock is probably wrong.`,
+      );
+    case 'OAUTH_INVALID_RESPONSE':
+      if (/"iss"/.test(e.message ?? '')) {
+        return new KeyturnError(
+          'issuer_mismatch',
+          `The authorization response came from a different issuer (RFC 9207): ${e.message ?? ''}`,
+        );
+      }
+      if (/state/.test(e.message ?? ''))
+        return new KeyturnError('state_mismatch', e.message ?? 'state mismatch');
+      break;
+    default:
+      break;
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    return classifyExchange({ phase, network: { code: error.name } });
+  }
+  if (last !== undefined && e.code === undefined) return classifyExchange({ ...fromLast, phase });
+  return new KeyturnError('internal', `${phase}: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+}
+
+export { oidc };

@@ -1,0 +1,64 @@
+import { KeyturnError, exitCodeFor } from '../../core/errors.js';
+import type { StatusReport } from '../../flows/status.js';
+import type { CommandContext } from '../context.js';
+
+function duration(seconds: number): string {
+  const abs = Math.abs(seconds);
+  if (abs < 90) return `${abs} s`;
+  if (abs < 5400) return `${Math.round(abs / 60)} min`;
+  if (abs < 172_800) return `${Math.round(abs / 3600)} h`;
+  return `${Math.round(abs / 86_400)} days`;
+}
+
+export function formatStatus(report: StatusReport): string[] {
+  const lines: string[] = [];
+  const where =
+    report.issuer === null
+      ? ''
+      : ` ${report.issuer}${report.client_id ? ` (client ${report.client_id})` : ''}`;
+  lines.push(`${report.profile}:${where}`);
+  if (report.kind === 'api_key') {
+    lines.push(`  ✓ API key ${report.api_key}`);
+  } else {
+    const who = [report.name, report.email ? `<${report.email}>` : null].filter(Boolean).join(' ');
+    const mark = report.state === 'sign_in_required' ? '✗' : '✓';
+    const was = report.state === 'sign_in_required' ? 'Was signed in' : 'Signed in';
+    lines.push(
+      `  ${mark} ${was} as ${who || report.subject || 'unknown'}${report.subject ? ` (sub ${report.subject})` : ''}`,
+    );
+    if (report.expires_in !== null && report.expires_at !== null) {
+      const at = new Date(report.expires_at * 1000)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC');
+      lines.push(
+        report.expires_in > 0
+          ? `  ✓ Access token valid for ${duration(report.expires_in)} (until ${at})`
+          : `  ! Access token expired ${duration(report.expires_in)} ago (${at})${report.state === 'expired' ? '; the next `keyturn token` refreshes it' : ''}`,
+      );
+    }
+    lines.push(
+      report.has_refresh_token
+        ? '  ✓ Refresh token held'
+        : '  ! No refresh token: sign in again when the access token expires',
+    );
+  }
+  lines.push(
+    `  - Store: ${report.store.kind} ${report.store.location}${report.store.note ? ` (${report.store.note})` : ''}`,
+  );
+  if (report.problem !== null) {
+    lines.push(`  ✗ error[${report.problem.code}]: ${report.problem.message}`);
+    lines.push(`    fix: ${report.problem.fix}`);
+  }
+  return lines;
+}
+
+/** Exit code 3 when sign-in is required (SPEC exit codes); the report itself is shown either way. */
+export async function runStatus(ctx: CommandContext): Promise<number> {
+  const profile = await ctx.profile();
+  const { getStatus } = await import('../../flows/status.js');
+  const report = await getStatus(ctx.deps, profile);
+  if (ctx.json) ctx.output.json(report);
+  else for (const line of formatStatus(report)) ctx.output.info(line);
+  return report.state === 'sign_in_required' ? exitCodeFor(new KeyturnError('refresh_rejected', '')) : 0;
+}

@@ -1,0 +1,9 @@
+import type { CommandContext } from '../context.js';
+
+export async function runToken(ctx: CommandContext, options: { minTtl: number }): Promise<void> {
+  const profile = await ctx.profile();
+  const { getAccessToken } = await import('../../flows/token.js');
+  const token = await getAccessToken(ctx.deps, { profile, minTtl: options.minTtl }, ctx.signal);
+  if (ctx.json) ctx.output.json(token);
+  else ctx.output.result(token.access_token);
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { exitCodeFor, KeyturnError } from '../core/errors.js';
+import { createOutput } from './output.js';
+import type { CommandContext, CommonOptions } from './context.js';
+
+/**
+ * The composition root. Parses argv, builds the context, runs one command, maps the outcome to an
+ * exit code in one place. Command modules load lazily: `keyturn token` loads nothing it does not use.
+ */
+
+export type CommandRunner = (ctx: CommandContext) => Promise<number | void>;
+
+const EXIT_INTERRUPTED = 130;
+
+export async function run(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(EXIT_INTERRUPTED);
+    interrupted = true;
+    controller.abort(new KeyturnError('login_cancelled', 'Interrupted.'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let json = argv.includes('--json');
+  try {
+    const { parse } = await import('./program.js');
+    const parsed = await parse(argv);
+    if (typeof parsed === 'number') return parsed;
+    json = parsed.options.json === true;
+    const { createContext } = await import('./context.js');
+    const ctx = createContext(parsed.options, controller.signal, parsed.extra);
+    const code = await parsed.runner(ctx);
+    return typeof code === 'number' ? code : 0;
+  } catch (error) {
+    if (interrupted) {
+      process.stderr.write('Interrupted.\n');
+      return EXIT_INTERRUPTED;
+    }
+    createOutput({ json, narrate: false, debug: process.env.KEYTURN_DEBUG === '1', env: process.env }).error(
+      error,
+    );
+    return exitCodeFor(error);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export interface ParsedCommand {
+  options: CommonOptions;
+  extra?: { narrate?: boolean };
+  runner: CommandRunner;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`error[internal]: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

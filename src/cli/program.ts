@@ -1,0 +1,145 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { usageError } from '../core/errors.js';
+import type { CommonOptions } from './context.js';
+import type { ParsedCommand } from './main.js';
+
+const VERSION = '0.1.0';
+
+function seconds(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${name} takes a positive number of seconds.`);
+    }
+    return n;
+  };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 0 || n > 65_535) throw new InvalidArgumentError('--port takes 0-65535.');
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option(
+      '--profile <name>',
+      'profile from config.toml (default: KEYTURN_PROFILE, default_profile, "default")',
+    )
+    .option('--issuer <url>', 'OIDC issuer URL (overrides the profile)')
+    .option('--client-id <id>', 'OAuth client id (overrides the profile)')
+    .option('--scope <scope>', 'scope to request; repeatable (overrides the profile)', collect)
+    .option('--redirect-uri <uri>', 'loopback redirect URI (default http://localhost:1455/auth/callback)')
+    .option('--ca-file <path>', 'extra PEM CA bundle to trust (added to the default roots)')
+    .option('--json', 'print one JSON document on stdout');
+}
+
+/** Parses argv into a command to run, or an exit code (help, version, usage error). */
+export async function parse(argv: string[]): Promise<ParsedCommand | number> {
+  let selected: ParsedCommand | undefined;
+  const program = new Command('keyturn')
+    .description(
+      'Sign command-line tools in to OAuth 2.0 / OpenID Connect providers and keep them signed in.',
+    )
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: () => undefined });
+  const select = (
+    options: CommonOptions,
+    runner: ParsedCommand['runner'],
+    extra?: ParsedCommand['extra'],
+  ) => {
+    selected = extra === undefined ? { options, runner } : { options, runner, extra };
+  };
+
+  withCommon(program.command('login').description('sign in: browser (default), --device or --api-key'))
+    .option('--device', 'device authorization grant (RFC 8628), for machines without a browser')
+    .option('--api-key', 'read an API key from stdin and store it')
+    .option('--no-open', 'print the URL without opening a browser')
+    .addOption(
+      new Option('--timeout <seconds>', 'give up after this long')
+        .argParser(seconds('--timeout'))
+        .default(300),
+    )
+    .action((options) =>
+      select(options, async (ctx) => (await import('./commands/login.js')).runLogin(ctx, options)),
+    );
+
+  withCommon(
+    program.command('token').description('print a valid access token, refreshing it first when needed'),
+  )
+    .addOption(
+      new Option('--min-ttl <seconds>', 'refresh when the token expires within this long')
+        .argParser(seconds('--min-ttl'))
+        .default(60),
+    )
+    .action((options) =>
+      select(options, async (ctx) => (await import('./commands/token.js')).runToken(ctx, options)),
+    );
+
+  withCommon(program.command('status').description('who is signed in, until when, in which store')).action(
+    (options) => select(options, async (ctx) => (await import('./commands/status.js')).runStatus(ctx)),
+  );
+
+  withCommon(program.command('logout').description('revoke the tokens and remove the stored credentials'))
+    .option('--no-revoke', 'only remove the stored credentials')
+    .action((options) =>
+      select(options, async (ctx) => (await import('./commands/logout.js')).runLogout(ctx, options)),
+    );
+
+  withCommon(program.command('demo').description('sign in against the built-in local authorization server'))
+    .option('--no-open', 'print the URL without opening a browser')
+    .addOption(
+      new Option('--timeout <seconds>', 'give up after this long')
+        .argParser(seconds('--timeout'))
+        .default(300),
+    )
+    .action((options) =>
+      select(options, async (ctx) => (await import('./commands/demo.js')).runDemo(ctx, options), {
+        narrate: true,
+      }),
+    );
+
+  program
+    .command('dev-issuer')
+    .description('run the built-in authorization server alone, for development')
+    .addOption(new Option('--port <port>', 'port on 127.0.0.1').argParser(port).default(9090))
+    .addOption(
+      new Option('--access-token-ttl <seconds>', 'access token lifetime').argParser(
+        seconds('--access-token-ttl'),
+      ),
+    )
+    .option('--json', 'print the issuer facts as JSON')
+    .action((options) =>
+      select(options, async (ctx) => (await import('./commands/dev-issuer.js')).runDevIssuer(ctx, options)),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      ) {
+        return 0;
+      }
+      if (error.code === 'commander.help') return 0;
+      const message = error.message.replace(/^error: /, '');
+      throw usageError(message.charAt(0).toUpperCase() + message.slice(1), 'See `keyturn --help`.');
+    }
+    throw error;
+  }
+  if (selected === undefined) {
+    program.outputHelp({ error: true });
+    return 2;
+  }
+  return selected;
+}

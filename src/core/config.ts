@@ -1,0 +1,196 @@
+import { KeyturnError } from './errors.js';
+
+/** One client registration at one provider. @see SPEC.md "Profiles and configuration" */
+export interface Profile {
+  name: string;
+  issuer?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  revocationEndpoint?: string;
+  clientId?: string;
+  clientSecret?: string;
+  scopes: string[];
+  redirectUri: string;
+  redirectPortFallback: boolean;
+  caFile?: string;
+  store: 'file' | 'keyring' | 'auto';
+}
+
+export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+export const DEFAULT_REDIRECT_URI = 'http://localhost:1455/auth/callback';
+
+/** The config file's shape once parsed (TOML). */
+export interface ConfigFile {
+  default_profile?: string;
+  profiles?: Record<string, Record<string, unknown>>;
+}
+
+/** Flags that override the profile. */
+export interface ProfileFlags {
+  profile?: string;
+  issuer?: string;
+  clientId?: string;
+  scopes?: string[];
+  redirectUri?: string;
+  caFile?: string;
+}
+
+const STRING_KEYS = {
+  issuer: 'issuer',
+  authorization_endpoint: 'authorizationEndpoint',
+  token_endpoint: 'tokenEndpoint',
+  device_authorization_endpoint: 'deviceAuthorizationEndpoint',
+  revocation_endpoint: 'revocationEndpoint',
+  client_id: 'clientId',
+  client_secret: 'clientSecret',
+  redirect_uri: 'redirectUri',
+  ca_file: 'caFile',
+} as const;
+
+function configError(message: string): KeyturnError {
+  return new KeyturnError('config_invalid', message);
+}
+
+/** Which profile is meant: flag, then KEYTURN_PROFILE, then `default_profile`, then `default`. */
+export function selectProfileName(
+  file: ConfigFile,
+  env: Record<string, string | undefined>,
+  flag?: string,
+): string {
+  return flag ?? nonEmpty(env.KEYTURN_PROFILE) ?? file.default_profile ?? 'default';
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Resolves a profile from its sources, later wins: the config file, the environment, the flags.
+ * Pure: the caller reads the file and the environment.
+ */
+export function resolveProfile(
+  file: ConfigFile,
+  env: Record<string, string | undefined>,
+  flags: ProfileFlags = {},
+): Profile {
+  const name = selectProfileName(file, env, flags.profile);
+  const table = file.profiles?.[name] ?? {};
+  if (flags.profile !== undefined && file.profiles?.[name] === undefined && flags.issuer === undefined) {
+    // Naming a profile that does not exist is a mistake unless the flags define it.
+    if (nonEmpty(env.KEYTURN_ISSUER) === undefined) {
+      throw configError(`No profile "${name}" in config.toml.`);
+    }
+  }
+  const profile: Profile = {
+    name,
+    scopes: DEFAULT_SCOPES,
+    redirectUri: DEFAULT_REDIRECT_URI,
+    redirectPortFallback: false,
+    store: 'auto',
+  };
+  const target = profile as unknown as Record<string, unknown>;
+  for (const [key, field] of Object.entries(STRING_KEYS)) {
+    const value = table[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw configError(`profiles.${name}.${key} must be a string.`);
+    target[field] = value;
+  }
+  if (table.scopes !== undefined) profile.scopes = parseScopes(table.scopes, `profiles.${name}.scopes`);
+  if (table.redirect_port_fallback !== undefined) {
+    if (typeof table.redirect_port_fallback !== 'boolean') {
+      throw configError(`profiles.${name}.redirect_port_fallback must be true or false.`);
+    }
+    profile.redirectPortFallback = table.redirect_port_fallback;
+  }
+  if (table.store !== undefined) profile.store = parseStore(table.store, `profiles.${name}.store`);
+
+  // Environment.
+  const envString = (variable: string, field: keyof Profile) => {
+    const value = nonEmpty(env[variable]);
+    if (value !== undefined) target[field] = value;
+  };
+  envString('KEYTURN_ISSUER', 'issuer');
+  envString('KEYTURN_CLIENT_ID', 'clientId');
+  envString('KEYTURN_CLIENT_SECRET', 'clientSecret');
+  envString('KEYTURN_REDIRECT_URI', 'redirectUri');
+  envString('KEYTURN_CA_FILE', 'caFile');
+  const envScopes = nonEmpty(env.KEYTURN_SCOPES);
+  if (envScopes !== undefined) profile.scopes = parseScopes(envScopes, 'KEYTURN_SCOPES');
+  const envStore = nonEmpty(env.KEYTURN_STORE);
+  if (envStore !== undefined) profile.store = parseStore(envStore, 'KEYTURN_STORE');
+
+  // Flags.
+  if (flags.issuer !== undefined) profile.issuer = flags.issuer;
+  if (flags.clientId !== undefined) profile.clientId = flags.clientId;
+  if (flags.scopes !== undefined && flags.scopes.length > 0)
+    profile.scopes = parseScopes(flags.scopes, '--scope');
+  if (flags.redirectUri !== undefined) profile.redirectUri = flags.redirectUri;
+  if (flags.caFile !== undefined) profile.caFile = flags.caFile;
+
+  validateRedirectUri(profile.redirectUri);
+  if (profile.issuer !== undefined) profile.issuer = normaliseIssuer(profile.issuer);
+  return profile;
+}
+
+function parseScopes(value: unknown, where: string): string[] {
+  const list = typeof value === 'string' ? value.split(/[\s,]+/) : Array.isArray(value) ? value : undefined;
+  if (list === undefined || !list.every((s) => typeof s === 'string')) {
+    throw configError(`${where} must be a list of scope names.`);
+  }
+  return (list as string[]).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
+}
+
+function parseStore(value: unknown, where: string): Profile['store'] {
+  if (value === 'file' || value === 'keyring' || value === 'auto') return value;
+  throw configError(`${where} must be "file", "keyring" or "auto".`);
+}
+
+/** Loopback hosts, on which plain http is allowed (RFC 8252 §8.3). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || host.endsWith('.localhost')
+  );
+}
+
+/** RFC 8252 §7.3: the redirect URI is http on a loopback host with an explicit port. */
+export function validateRedirectUri(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(`redirect_uri "${value}" is not a URL.`);
+  }
+  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
+    throw configError(`redirect_uri must be http:// on localhost, 127.0.0.1 or [::1], not "${value}".`);
+  }
+  return url;
+}
+
+/** Refuses http:// issuers and endpoints except on loopback hosts (SPEC "Security floor"). */
+export function assertSecureUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(`${what} "${value}" is not a URL.`);
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  throw configError(`${what} must use https:// (plain http is allowed on loopback hosts only): "${value}".`);
+}
+
+function normaliseIssuer(issuer: string): string {
+  assertSecureUrl(issuer, 'issuer');
+  return issuer;
+}
+
+/** The profile is complete enough to talk to a provider. */
+export function requireProvider(profile: Profile): Profile & { issuer?: string; clientId: string } {
+  if (profile.issuer === undefined && profile.tokenEndpoint === undefined) {
+    throw configError(`Profile "${profile.name}" has no issuer.`);
+  }
+  if (profile.clientId === undefined) throw configError(`Profile "${profile.name}" has no client_id.`);
+  return profile as Profile & { clientId: string };
+}

@@ -1,0 +1,74 @@
+import { CATALOG, TRANSIENT_CODES, isErrorCode, type ErrorCode } from './catalog.js';
+
+export interface KeyturnErrorOptions {
+  fix?: string;
+  transient?: boolean;
+  cause?: unknown;
+  httpStatus?: number;
+  oauthError?: string;
+  oauthErrorDescription?: string;
+  /** Facts for doctor and reports; never a secret. */
+  evidence?: Record<string, unknown>;
+  /** Seconds the server asked us to wait (Retry-After). */
+  retryAfter?: number;
+}
+
+/**
+ * The one error type of keyturn: a catalog code, whether it passes by itself, and what to do.
+ * @see SPEC.md "Errors"
+ */
+export class KeyturnError extends Error {
+  override readonly name = 'KeyturnError';
+  readonly code: ErrorCode;
+  readonly fix: string;
+  readonly transient: boolean;
+  readonly httpStatus: number | undefined;
+  readonly oauthError: string | undefined;
+  readonly oauthErrorDescription: string | undefined;
+  readonly evidence: Record<string, unknown>;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: KeyturnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.fix = options.fix ?? CATALOG[code].fix;
+    this.transient = options.transient ?? TRANSIENT_CODES.has(code);
+    this.httpStatus = options.httpStatus;
+    this.oauthError = options.oauthError;
+    this.oauthErrorDescription = options.oauthErrorDescription;
+    this.evidence = options.evidence ?? {};
+    this.retryAfter = options.retryAfter;
+  }
+
+  /** The `{"error": …}` document of SPEC.md. */
+  toJSON(): { error: Record<string, unknown> } {
+    const error: Record<string, unknown> = {
+      code: this.code,
+      message: this.message,
+      fix: this.fix,
+      transient: this.transient,
+    };
+    if (this.httpStatus !== undefined) error.http_status = this.httpStatus;
+    if (this.oauthError !== undefined) error.oauth_error = this.oauthError;
+    if (this.oauthErrorDescription !== undefined) error.oauth_error_description = this.oauthErrorDescription;
+    return { error };
+  }
+}
+
+export function isKeyturnError(value: unknown): value is KeyturnError {
+  return value instanceof KeyturnError;
+}
+
+/** The one place that maps an error to the process exit code of SPEC.md. */
+export function exitCodeFor(error: unknown): number {
+  if (!isKeyturnError(error)) return 1;
+  if (error.transient) return 4;
+  return CATALOG[error.code].exit;
+}
+
+/** A usage error (exit 2). */
+export function usageError(message: string, fix?: string): KeyturnError {
+  return new KeyturnError('usage', message, fix === undefined ? {} : { fix });
+}
+
+export { CATALOG, isErrorCode, type ErrorCode };

@@ -1,0 +1,244 @@
+import type { ErrorCode } from './catalog.js';
+
+/**
+ * What real providers say for each cause, as data. A row matches on the OAuth `error` value and/or a
+ * pattern in `error_description`; the first matching row wins, so specific rows come first.
+ * Facts in our own words; each row is tested in test/unit/providers.test.ts.
+ */
+export interface ProviderRule {
+  provider: string;
+  error?: string;
+  description?: RegExp;
+  code: ErrorCode;
+  note: string;
+}
+
+export const PROVIDER_RULES: readonly ProviderRule[] = [
+  // Microsoft Entra ID: AADSTS codes lead the error_description.
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS50011\b/,
+    code: 'redirect_uri_mismatch',
+    note: 'Entra: the reply URL is not registered for the app (AADSTS50011).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS500113\b/,
+    code: 'redirect_uri_mismatch',
+    note: 'Entra: the app has no reply address registered (AADSTS500113).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS700016\b/,
+    code: 'invalid_client',
+    note: 'Entra: no app with this client id in the tenant (AADSTS700016).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS7000215\b/,
+    code: 'invalid_client',
+    note: 'Entra: the client secret is wrong or expired (AADSTS7000215).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS7000218\b/,
+    code: 'unauthorized_client',
+    note: 'Entra: public client flows are off for this app ("Allow public client flows", AADSTS7000218).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS70011\b/,
+    code: 'invalid_scope',
+    note: 'Entra: a requested scope is invalid (AADSTS70011).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS(65001|65004|90094)\b/,
+    code: 'access_denied',
+    note: 'Entra: consent is missing or was declined; an administrator may have to grant it.',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS53003\b/,
+    code: 'access_denied',
+    note: 'Entra: blocked by a Conditional Access policy (AADSTS53003).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS(700082|50173|700084|50133)\b/,
+    code: 'refresh_rejected',
+    note: 'Entra: the refresh token expired or was invalidated (inactivity or password change).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS(70008|54005)\b/,
+    code: 'invalid_grant',
+    note: 'Entra: the authorization code expired or was already redeemed.',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS(50196|50199)\b/,
+    code: 'rate_limited',
+    note: 'Entra: too many requests in a loop (AADSTS50196).',
+  },
+  // Google
+  {
+    provider: 'Google',
+    error: 'deleted_client',
+    code: 'invalid_client',
+    note: 'Google: the OAuth client was deleted.',
+  },
+  {
+    provider: 'Google',
+    error: 'org_internal',
+    code: 'access_denied',
+    note: 'Google: the app is internal to another organisation.',
+  },
+  {
+    provider: 'Google',
+    error: 'admin_policy_enforced',
+    code: 'access_denied',
+    note: "Google: the Workspace administrator's policy blocks this app.",
+  },
+  {
+    provider: 'Google',
+    error: 'invalid_client',
+    description: /client was not found/i,
+    code: 'invalid_client',
+    note: 'Google: no OAuth client with this id.',
+  },
+  // GitHub answers errors with HTTP 200 and its own codes.
+  {
+    provider: 'GitHub',
+    error: 'incorrect_client_credentials',
+    code: 'invalid_client',
+    note: 'GitHub: the client id or secret is wrong.',
+  },
+  {
+    provider: 'GitHub',
+    error: 'bad_verification_code',
+    code: 'invalid_grant',
+    note: 'GitHub: the code is wrong or expired.',
+  },
+  {
+    provider: 'GitHub',
+    error: 'bad_refresh_token',
+    code: 'refresh_rejected',
+    note: 'GitHub: the refresh token is invalid or expired.',
+  },
+  {
+    provider: 'GitHub',
+    error: 'device_flow_disabled',
+    code: 'unauthorized_client',
+    note: 'GitHub: device flow is not enabled for this OAuth app.',
+  },
+  {
+    provider: 'GitHub',
+    error: 'unverified_user_email',
+    code: 'access_denied',
+    note: 'GitHub: the account has no verified email.',
+  },
+  // Okta
+  {
+    provider: 'Okta',
+    description: /must be a Login redirect URI/i,
+    code: 'redirect_uri_mismatch',
+    note: "Okta: add the URI to the app's Sign-in redirect URIs.",
+  },
+  {
+    provider: 'Okta',
+    description: /not assigned to the client application/i,
+    code: 'access_denied',
+    note: 'Okta: the user is not assigned to this app.',
+  },
+  {
+    provider: 'Okta',
+    description: /not authorized to use the provided grant type/i,
+    code: 'unauthorized_client',
+    note: 'Okta: enable the grant type in the app settings.',
+  },
+  // Auth0
+  {
+    provider: 'Auth0',
+    description: /Grant type '.*' not allowed for the client/i,
+    code: 'unauthorized_client',
+    note: "Auth0: enable the grant in the application's Advanced Settings > Grant Types.",
+  },
+  {
+    provider: 'Auth0',
+    error: 'invalid_grant',
+    description: /Unknown or invalid refresh token/i,
+    code: 'refresh_rejected',
+    note: 'Auth0: the refresh token is unknown, rotated away or revoked.',
+  },
+  {
+    provider: 'Auth0',
+    description: /Callback URL mismatch/i,
+    code: 'redirect_uri_mismatch',
+    note: "Auth0: add the URI to the application's Allowed Callback URLs.",
+  },
+  // Keycloak
+  {
+    provider: 'Keycloak',
+    description: /Invalid (parameter: )?redirect_uri/i,
+    code: 'redirect_uri_mismatch',
+    note: "Keycloak: add the URI to the client's Valid redirect URIs.",
+  },
+  {
+    provider: 'Keycloak',
+    description:
+      /not allowed to initiate OAuth 2\.0 Device Authorization Grant|flow is disabled for the client/i,
+    code: 'unauthorized_client',
+    note: 'Keycloak: turn on "OAuth 2.0 Device Authorization Grant" for the client.',
+  },
+  {
+    provider: 'Keycloak',
+    error: 'invalid_grant',
+    description:
+      /(Token|Session) is not active|Session not active|Stale token|Maximum allowed refresh token reuse/i,
+    code: 'refresh_rejected',
+    note: 'Keycloak: the SSO session ended or the refresh token was reused.',
+  },
+  {
+    provider: 'Keycloak',
+    description: /Invalid client( or Invalid client)? credentials|Client not found/i,
+    code: 'invalid_client',
+    note: 'Keycloak: unknown client or wrong credentials.',
+  },
+  // oidc-provider (the embedded issuer, and many Node deployments)
+  {
+    provider: 'oidc-provider',
+    error: 'invalid_redirect_uri',
+    code: 'redirect_uri_mismatch',
+    note: "The URI is not among the client's registered redirect_uris.",
+  },
+  {
+    provider: 'oidc-provider',
+    description: /redirect_uri did not match any of the client's registered redirect_uris/i,
+    code: 'redirect_uri_mismatch',
+    note: "The URI is not among the client's registered redirect_uris.",
+  },
+  {
+    provider: 'generic',
+    error: 'invalid_request',
+    description:
+      /(grant|grant_type|device).*not (allowed|enabled|permitted|authorized) for (this|the) client/i,
+    code: 'unauthorized_client',
+    note: 'The provider does not allow this grant for the client.',
+  },
+  {
+    provider: 'generic',
+    error: 'invalid_request',
+    description: /redirect_uri/i,
+    code: 'redirect_uri_mismatch',
+    note: 'The provider objects to the redirect URI.',
+  },
+];
+
+export function matchProviderRule(error: string, description: string | undefined): ProviderRule | undefined {
+  return PROVIDER_RULES.find(
+    (rule) =>
+      (rule.error === undefined || rule.error === error) &&
+      (rule.description === undefined || (description !== undefined && rule.description.test(description))),
+  );
+}

@@ -1,0 +1,34 @@
+import type { CredentialStore } from '../core/store.js';
+import type { Profile } from '../core/config.js';
+import type { HttpClient } from '../adapters/http.js';
+import type { KeyturnPaths } from '../adapters/paths.js';
+import type { PortHolder } from '../adapters/loopback.js';
+
+/** Where progress, narration and warnings go: stderr, never stdout. */
+export interface Output {
+  info(message: string): void;
+  warn(message: string): void;
+  /** A step of the sign-in narration (`keyturn demo`); silent otherwise unless verbose. */
+  step(title: string, detail: string): void;
+  debug(message: string): void;
+}
+
+/**
+ * Every side effect a flow may have, in one object. Only cli/main.ts (and tests) build it.
+ * Expensive parts are functions so a flow that does not need them does not load them.
+ */
+export interface Deps {
+  env: Record<string, string | undefined>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  random(): number;
+  paths: KeyturnPaths;
+  output: Output;
+  store(profile: Profile): Promise<CredentialStore>;
+  http(profile: Profile, options?: { timeoutMs?: number }): Promise<HttpClient>;
+  openBrowser(url: string): Promise<boolean>;
+  findPortHolder(port: number): Promise<PortHolder | undefined>;
+}
+
+export const nowSeconds = (deps: Pick<Deps, 'now'>): number => Math.floor(deps.now() / 1000);

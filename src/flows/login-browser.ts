@@ -1,0 +1,186 @@
+import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import { requireProvider, type Profile } from '../core/config.js';
+import { credentialsFromTokenResponse } from '../core/expiry.js';
+import { classifyExchange } from '../core/classify.js';
+import type { OAuthCredentials } from '../core/credentials.js';
+import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
+import { startCallbackServer } from '../adapters/loopback.js';
+import { nowSeconds, type Deps } from './deps.js';
+
+export interface BrowserLoginInput {
+  profile: Profile;
+  timeoutSeconds: number;
+  /** Open the system browser (else only print the URL). */
+  open: boolean;
+  /** Called with the authorization URL once the callback server listens (tests and `demo` use it). */
+  onAuthorizationUrl?: (url: string) => void;
+}
+
+export interface LoginResult {
+  profile: string;
+  issuer: string;
+  subject?: string;
+  email?: string;
+  name?: string;
+  expiresAt?: number;
+  store: string;
+}
+
+/**
+ * Browser sign-in: authorization code + PKCE (S256) + state + nonce, answered on a loopback
+ * callback (RFC 6749 §4.1, RFC 7636, RFC 8252, RFC 9207 `iss`).
+ */
+export async function loginWithBrowser(
+  deps: Deps,
+  input: BrowserLoginInput,
+  signal?: AbortSignal,
+): Promise<LoginResult> {
+  const profile = requireProvider(input.profile);
+  const { output } = deps;
+  const http = await deps.http(profile);
+  try {
+    output.step(
+      'Discovery',
+      `reading ${profile.issuer ?? profile.tokenEndpoint}/.well-known/openid-configuration`,
+    );
+    const config = await configure(profile, http);
+    const server = config.serverMetadata();
+    if (server.authorization_endpoint === undefined) {
+      throw new KeyturnError(
+        'discovery_failed',
+        'The provider has no authorization endpoint: browser sign-in is not possible.',
+        {
+          fix: 'Use `keyturn login --device`, or set `authorization_endpoint` in the profile.',
+        },
+      );
+    }
+
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    output.step('PKCE', 'made a one-time code verifier; only its SHA-256 challenge goes to the browser');
+
+    let mismatchedStates = 0;
+    const callback = await startCallbackServer({
+      redirectUri: profile.redirectUri,
+      expectedState: state,
+      portFallback: profile.redirectPortFallback,
+      findPortHolder: (port) => deps.findPortHolder(port),
+      onReject: (status, reason) => {
+        if (/state/.test(reason)) mismatchedStates++;
+        output.debug(`callback: answered ${status}: ${reason}`);
+      },
+    });
+    try {
+      output.step(
+        'Callback',
+        `listening on ${callback.redirectUri} (loopback only) for the browser's answer`,
+      );
+      const parameters: Record<string, string> = {
+        redirect_uri: callback.redirectUri,
+        scope: profile.scopes.join(' '),
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        state,
+      };
+      if (profile.scopes.includes('openid')) parameters.nonce = nonce;
+      // offline_access needs consent to be asked for at most OIDC providers (OIDC Core §11).
+      if (profile.scopes.includes('offline_access')) parameters.prompt = 'consent';
+      const authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).toString();
+      output.info(`Open this URL to sign in: ${authorizationUrl}`);
+      input.onAuthorizationUrl?.(authorizationUrl);
+      if (input.open) {
+        const opened = await deps.openBrowser(authorizationUrl).catch(() => false);
+        if (opened) output.info('Opened your browser; finish signing in there.');
+        else
+          output.info(
+            'Could not open a browser: open the URL above yourself, or use `keyturn login --device`.',
+          );
+      }
+
+      const timeout = AbortSignal.timeout(input.timeoutSeconds * 1000);
+      const waitSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      let result;
+      try {
+        result = await callback.wait(waitSignal);
+      } catch (error) {
+        if (timeout.aborted && !signal?.aborted) {
+          if (mismatchedStates > 0) {
+            throw new KeyturnError(
+              'state_mismatch',
+              `A browser answered with the state of another sign-in (${mismatchedStates}×) and this one never completed.`,
+            );
+          }
+          throw new KeyturnError('login_timeout', `No sign-in arrived within ${input.timeoutSeconds} s.`);
+        }
+        throw error;
+      }
+
+      if (result.verdict.kind === 'error') {
+        const failure = classifyExchange({
+          phase: 'callback',
+          oauthError: result.verdict.error,
+          ...(result.verdict.errorDescription === undefined
+            ? {}
+            : { oauthErrorDescription: result.verdict.errorDescription }),
+        });
+        await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
+        throw failure;
+      }
+
+      output.step(
+        'Exchange',
+        `trading the code and the verifier for tokens at ${server.token_endpoint ?? 'the token endpoint'}`,
+      );
+      let tokens;
+      try {
+        tokens = await oidc.authorizationCodeGrant(config, result.currentUrl, {
+          pkceCodeVerifier: codeVerifier,
+          expectedState: state,
+          ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
+          idTokenExpected: profile.scopes.includes('openid'),
+        });
+      } catch (error) {
+        const failure = oauthFailure(error, 'token', http);
+        await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
+        throw failure;
+      }
+      const idClaims = tokens.claims();
+      const claims: NonNullable<OAuthCredentials['claims']> = {};
+      for (const key of ['sub', 'email', 'name', 'preferred_username'] as const) {
+        const value = idClaims?.[key];
+        if (typeof value === 'string') claims[key] = value;
+      }
+      const credentials = credentialsFromTokenResponse(
+        tokens,
+        { issuer: server.issuer, client_id: profile.clientId, claims },
+        nowSeconds(deps),
+      );
+      const store = await deps.store(profile);
+      await store.put(profile.name, credentials);
+      output.step(
+        'Store',
+        `saved the tokens for profile "${profile.name}" in ${store.kind === 'file' ? store.location : store.location}`,
+      );
+      await result.respond(
+        'success',
+        'Signed in',
+        'keyturn is signed in. You can close this window and return to the terminal.',
+      );
+      const outcome: LoginResult = { profile: profile.name, issuer: server.issuer, store: store.kind };
+      if (claims.sub !== undefined) outcome.subject = claims.sub;
+      if (claims.email !== undefined) outcome.email = claims.email;
+      if (claims.name !== undefined) outcome.name = claims.name;
+      if (credentials.expires_at !== undefined) outcome.expiresAt = credentials.expires_at;
+      return outcome;
+    } finally {
+      await callback.close();
+    }
+  } catch (error) {
+    if (signal?.aborted || isKeyturnError(error)) throw error;
+    throw oauthFailure(error, 'token', http);
+  } finally {
+    await http.close();
+  }
+}

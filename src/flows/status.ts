@@ -1,0 +1,86 @@
+import { maskSecret } from '../core/credentials.js';
+import type { Profile } from '../core/config.js';
+import { nowSeconds, type Deps } from './deps.js';
+import { checkBinding, notSignedIn } from './token.js';
+
+/** What `keyturn status` reports: who, where, until when; never a secret. */
+export interface StatusReport {
+  profile: string;
+  signed_in: boolean;
+  /** `ok`, `expired` (a refresh will renew it), or `sign_in_required`. */
+  state: 'ok' | 'expired' | 'sign_in_required';
+  kind: 'oauth' | 'api_key';
+  issuer: string | null;
+  client_id: string | null;
+  subject: string | null;
+  email: string | null;
+  name: string | null;
+  expires_at: number | null;
+  expires_in: number | null;
+  has_refresh_token: boolean;
+  scope: string | null;
+  api_key: string | null;
+  store: { kind: 'file' | 'keyring'; location: string; note: string | null };
+  problem: { code: string; message: string; fix: string } | null;
+}
+
+export async function getStatus(deps: Deps, profile: Profile): Promise<StatusReport> {
+  const store = await deps.store(profile);
+  const credentials = await store.get(profile.name);
+  if (credentials === undefined) throw notSignedIn(profile);
+  checkBinding(credentials, profile);
+  const base = {
+    profile: profile.name,
+    issuer: credentials.issuer ?? null,
+    client_id: credentials.client_id ?? null,
+    store: { kind: store.kind, location: store.location, note: store.note ?? null },
+  };
+  if (credentials.kind === 'api_key') {
+    return {
+      ...base,
+      signed_in: true,
+      state: 'ok',
+      kind: 'api_key',
+      subject: null,
+      email: null,
+      name: null,
+      expires_at: null,
+      expires_in: null,
+      has_refresh_token: false,
+      scope: null,
+      api_key: maskSecret(credentials.api_key),
+      problem: null,
+    };
+  }
+  const now = nowSeconds(deps);
+  const expiresIn = credentials.expires_at === undefined ? null : credentials.expires_at - now;
+  const dead = credentials.refresh_dead;
+  const expired = expiresIn !== null && expiresIn <= 0;
+  let state: StatusReport['state'] = 'ok';
+  if (dead !== undefined || (expired && credentials.refresh_token === undefined)) state = 'sign_in_required';
+  else if (expired) state = 'expired';
+  let problem: StatusReport['problem'] = null;
+  if (dead !== undefined) problem = { code: dead.code, message: dead.message, fix: dead.fix };
+  else if (state === 'sign_in_required') {
+    problem = {
+      code: 'refresh_rejected',
+      message: 'The access token has expired and no refresh token is held.',
+      fix: 'Sign in again: `keyturn login`.',
+    };
+  }
+  return {
+    ...base,
+    signed_in: state !== 'sign_in_required',
+    state,
+    kind: 'oauth',
+    subject: credentials.claims?.sub ?? null,
+    email: credentials.claims?.email ?? null,
+    name: credentials.claims?.name ?? credentials.claims?.preferred_username ?? null,
+    expires_at: credentials.expires_at ?? null,
+    expires_in: expiresIn,
+    has_refresh_token: credentials.refresh_token !== undefined,
+    scope: credentials.scope ?? null,
+    api_key: null,
+    problem,
+  };
+}

@@ -1,0 +1,98 @@
+import { KeyturnError } from '../core/errors.js';
+import { DEFAULT_MIN_TTL, needsRefresh } from '../core/expiry.js';
+import type { Profile } from '../core/config.js';
+import type { Credentials, OAuthCredentials } from '../core/credentials.js';
+import type { CredentialStore } from '../core/store.js';
+import { nowSeconds, type Deps } from './deps.js';
+
+/**
+ * `keyturn token` and `getAccessToken()`: the hot path. A valid cached token costs one file read;
+ * only an expiring one loads the refresh machinery.
+ */
+
+export interface TokenInput {
+  profile: Profile;
+  minTtl?: number;
+  /** Bound on retrying transient refresh failures, in ms. */
+  retryTotalMs?: number;
+}
+
+export interface AccessToken {
+  access_token: string;
+  token_type: string;
+  expires_at: number | null;
+  scope: string | null;
+}
+
+function sameIssuer(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+/** Credentials are bound to issuer + client id: a profile now pointing elsewhere is not signed in. */
+export function checkBinding(credentials: Credentials, profile: Profile): void {
+  const issuerDiffers =
+    profile.issuer !== undefined &&
+    credentials.issuer !== undefined &&
+    !sameIssuer(credentials.issuer, profile.issuer);
+  const clientDiffers =
+    profile.clientId !== undefined &&
+    credentials.client_id !== undefined &&
+    credentials.client_id !== profile.clientId;
+  if (issuerDiffers || clientDiffers) {
+    throw new KeyturnError(
+      'not_signed_in',
+      `The stored sign-in of profile "${profile.name}" is for ${credentials.issuer ?? '?'} (client ${credentials.client_id ?? '?'}), not the configured ${profile.issuer ?? '?'} (client ${profile.clientId ?? '?'}).`,
+      { fix: `Run \`keyturn login --profile ${profile.name}\` to sign in to the configured provider.` },
+    );
+  }
+}
+
+export function notSignedIn(profile: Profile): KeyturnError {
+  const flag = profile.name === 'default' ? '' : ` --profile ${profile.name}`;
+  return new KeyturnError('not_signed_in', `Profile "${profile.name}" is not signed in.`, {
+    fix: `Run \`keyturn login${flag}\` (or \`keyturn login${flag} --device\` where no browser can reach this machine).`,
+  });
+}
+
+/** The error a dead refresh token left behind: the same message, without a network call. */
+export function deadSignIn(credentials: OAuthCredentials): KeyturnError | undefined {
+  const dead = credentials.refresh_dead;
+  if (dead === undefined) return undefined;
+  return new KeyturnError('refresh_rejected', dead.message, { fix: dead.fix });
+}
+
+export function toAccessToken(credentials: Credentials): AccessToken {
+  if (credentials.kind === 'api_key') {
+    return { access_token: credentials.api_key, token_type: 'api_key', expires_at: null, scope: null };
+  }
+  return {
+    access_token: credentials.access_token,
+    token_type: credentials.token_type,
+    expires_at: credentials.expires_at ?? null,
+    scope: credentials.scope ?? null,
+  };
+}
+
+export async function readCredentials(store: CredentialStore, profile: Profile): Promise<Credentials> {
+  const credentials = await store.get(profile.name);
+  if (credentials === undefined) throw notSignedIn(profile);
+  checkBinding(credentials, profile);
+  return credentials;
+}
+
+export async function getAccessToken(
+  deps: Deps,
+  input: TokenInput,
+  signal?: AbortSignal,
+): Promise<AccessToken> {
+  const store = await deps.store(input.profile);
+  const credentials = await readCredentials(store, input.profile);
+  if (credentials.kind === 'api_key') return toAccessToken(credentials);
+  const dead = deadSignIn(credentials);
+  if (dead !== undefined) throw dead;
+  const minTtl = input.minTtl ?? DEFAULT_MIN_TTL;
+  if (!needsRefresh(credentials, nowSeconds(deps), minTtl)) return toAccessToken(credentials);
+  const { refreshCredentials } = await import('./refresh.js');
+  const fresh = await refreshCredentials(deps, { ...input, minTtl, store, seen: credentials }, signal);
+  return toAccessToken(fresh);
+}

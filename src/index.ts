@@ -1,0 +1,114 @@
+/**
+ * keyturn as a library: sign a tool in to an OAuth 2.0 / OpenID Connect provider and keep it signed in.
+ *
+ * ```ts
+ * import { createClient } from 'keyturn';
+ * const client = createClient({ issuer: 'https://id.example.com', clientId: 'my-cli' });
+ * await client.login({ onAuthorizationUrl: (url) => console.error(`Open ${url}`) });
+ * const { access_token } = await client.getAccessToken();
+ * ```
+ */
+import { readConfigFile } from './adapters/config-file.js';
+import { resolvePaths } from './adapters/paths.js';
+import { resolveProfile, type Profile, type ProfileFlags } from './core/config.js';
+import type { Output } from './flows/deps.js';
+import type { AccessToken } from './flows/token.js';
+import type { LoginResult } from './flows/login-browser.js';
+import type { StatusReport } from './flows/status.js';
+import type { LogoutResult } from './flows/logout.js';
+import { createDeps } from './runtime.js';
+
+export { KeyturnError, exitCodeFor } from './core/errors.js';
+export { CATALOG, type ErrorCode } from './core/catalog.js';
+export type { AccessToken, LoginResult, StatusReport, LogoutResult, Profile, Output };
+
+export interface ClientOptions {
+  /** Profile name in config.toml (default: KEYTURN_PROFILE, default_profile, "default"). */
+  profile?: string;
+  issuer?: string;
+  clientId?: string;
+  scopes?: string[];
+  redirectUri?: string;
+  caFile?: string;
+  /** Folder for config.toml, auth.json and locks (default: KEYTURN_HOME, else the platform's folders). */
+  home?: string;
+  /** Environment to read settings from (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Where progress messages go (default: nowhere). */
+  output?: Partial<Output>;
+}
+
+export interface KeyturnClient {
+  /** Browser sign-in (authorization code + PKCE on a loopback callback). */
+  login(options?: {
+    open?: boolean;
+    timeoutSeconds?: number;
+    onAuthorizationUrl?: (url: string) => void;
+    signal?: AbortSignal;
+  }): Promise<LoginResult>;
+  /** A valid access token, refreshed first when it expires within `minTtl` seconds (default 60). */
+  getAccessToken(options?: { minTtl?: number; signal?: AbortSignal }): Promise<AccessToken>;
+  status(): Promise<StatusReport>;
+  logout(options?: { revoke?: boolean }): Promise<LogoutResult>;
+}
+
+export function createClient(options: ClientOptions = {}): KeyturnClient {
+  const env = { ...(options.env ?? process.env) };
+  if (options.home !== undefined) env.KEYTURN_HOME = options.home;
+  const quiet = () => undefined;
+  const output: Output = {
+    info: options.output?.info ?? quiet,
+    warn: options.output?.warn ?? quiet,
+    step: options.output?.step ?? quiet,
+    debug: options.output?.debug ?? quiet,
+  };
+  const paths = resolvePaths(env);
+  const deps = createDeps(env, output, paths);
+  const flags: ProfileFlags = {};
+  if (options.profile !== undefined) flags.profile = options.profile;
+  if (options.issuer !== undefined) flags.issuer = options.issuer;
+  if (options.clientId !== undefined) flags.clientId = options.clientId;
+  if (options.scopes !== undefined) flags.scopes = options.scopes;
+  if (options.redirectUri !== undefined) flags.redirectUri = options.redirectUri;
+  if (options.caFile !== undefined) flags.caFile = options.caFile;
+  let profile: Promise<Profile> | undefined;
+  const getProfile = () =>
+    (profile ??= readConfigFile(paths.configFile).then((file) => resolveProfile(file, env, flags)));
+
+  return {
+    async login(loginOptions = {}) {
+      const { loginWithBrowser } = await import('./flows/login-browser.js');
+      return loginWithBrowser(
+        deps,
+        {
+          profile: await getProfile(),
+          timeoutSeconds: loginOptions.timeoutSeconds ?? 300,
+          open: loginOptions.open ?? true,
+          ...(loginOptions.onAuthorizationUrl === undefined
+            ? {}
+            : { onAuthorizationUrl: loginOptions.onAuthorizationUrl }),
+        },
+        loginOptions.signal,
+      );
+    },
+    async getAccessToken(tokenOptions = {}) {
+      const { getAccessToken } = await import('./flows/token.js');
+      return getAccessToken(
+        deps,
+        {
+          profile: await getProfile(),
+          ...(tokenOptions.minTtl === undefined ? {} : { minTtl: tokenOptions.minTtl }),
+        },
+        tokenOptions.signal,
+      );
+    },
+    async status() {
+      const { getStatus } = await import('./flows/status.js');
+      return getStatus(deps, await getProfile());
+    },
+    async logout(logoutOptions = {}) {
+      const { logout } = await import('./flows/logout.js');
+      return logout(deps, { profile: await getProfile(), revoke: logoutOptions.revoke ?? true });
+    },
+  };
+}

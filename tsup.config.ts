@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  splitting: true,
+  sourcemap: false,
+  clean: true,
+  dts: { entry: { index: 'src/index.ts' } },
+  // Dependencies stay external: they are loaded lazily, only by the commands that use them.
+  banner: ({ format }) => (format === 'esm' ? {} : {}),
+});
