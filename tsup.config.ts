@@ -7,7 +7,8 @@ export default defineConfig({
   platform: 'node',
   splitting: true,
   sourcemap: false,
-  clean: true,
+  // Not cleaned: several test runs may build while others run the CLI; CI starts from a fresh clone.
+  clean: false,
   dts: { entry: { index: 'src/index.ts' } },
   // Dependencies stay external: they are loaded lazily, only by the commands that use them.
   banner: ({ format }) => (format === 'esm' ? {} : {}),

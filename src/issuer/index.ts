@@ -45,6 +45,11 @@ export interface IssuerOptions {
   clients?: ClientMetadata[];
   /** optional one-line request log (method, path without query, status, duration) */
   log?: (line: string) => void;
+  /**
+   * The issuer URL to publish instead of this server's own address: for tests that put a proxy of
+   * their own in front of it, so that every endpoint in discovery goes through that proxy.
+   */
+  publicUrl?: string;
 }
 
 export interface IssuerStats {
@@ -272,7 +277,8 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<RunningIssu
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = opts.https ? 'localhost' : host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host;
-  const issuer = `${opts.https ? 'https' : 'http'}://${urlHost}:${port}`;
+  const issuer =
+    opts.publicUrl?.replace(/\/+$/, '') ?? `${opts.https ? 'https' : 'http'}://${urlHost}:${port}`;
 
   const configuration: Configuration = {
     adapter: memoryAdapterFactory(store),
