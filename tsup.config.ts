@@ -1,15 +1,28 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
-  format: ['esm'],
-  target: 'node20',
-  platform: 'node',
-  splitting: true,
-  sourcemap: false,
-  // Not cleaned: several test runs may build while others run the CLI; CI starts from a fresh clone.
-  clean: false,
-  dts: { entry: { index: 'src/index.ts' } },
-  // Dependencies stay external: they are loaded lazily, only by the commands that use them.
-  banner: ({ format }) => (format === 'esm' ? {} : {}),
-});
+// Not cleaned: several test runs may build while others run the CLI; CI starts from a fresh clone.
+export default defineConfig([
+  {
+    entry: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    splitting: true,
+    sourcemap: false,
+    clean: false,
+    dts: { entry: { index: 'src/index.ts' } },
+  },
+  {
+    // The executable: CommonJS so `keyturn token` starts without Node's ESM loader (see launcher.ts).
+    entry: { keyturn: 'src/cli/launcher.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    sourcemap: false,
+    clean: false,
+    external: ['./cli.js', 'smol-toml'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);

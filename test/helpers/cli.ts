@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The built CLI, run as a child process exactly as a user runs it. */
-export const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+/** The built executable (package.json `bin`), run as a child process exactly as a user runs it. */
+export const CLI = resolve(import.meta.dirname, '../../dist/keyturn.cjs');
 
 export interface CliResult {
   code: number | null;
