@@ -1,0 +1,59 @@
+// Small measuring tools shared by the benchmarks: run a command, time it, take its peak RSS.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const KEYTURN = join(ROOT, 'dist/keyturn.cjs');
+const MAXRSS = join(import.meta.dirname, 'maxrss.cjs');
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs `node ...args` once; returns wall ms. Throws on a non-zero exit. */
+export function timeNode(args, env) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(
+      `node ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().slice(0, 500)}`,
+    );
+  }
+  return ms;
+}
+
+/** Peak RSS in MiB of `node ...args`, measured by a preload in the process itself. */
+export function peakRss(args, env) {
+  const dir = mkdtempSync(join(tmpdir(), 'keyturn-rss-'));
+  const file = join(dir, 'rss');
+  try {
+    const result = spawnSync(process.execPath, ['-r', MAXRSS, ...args], {
+      env: { ...env, KEYTURN_BENCH_RSS: file },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (result.status !== 0) throw new Error(`rss run exited ${result.status}`);
+    return Number(readFileSync(file, 'utf8').trim().split('\n').pop()) / 1024;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the commands alternately `runs` times each (after a warm-up), so both see the same machine. */
+export function alternate(commands, runs, env) {
+  const times = commands.map(() => []);
+  for (const c of commands) timeNode(c.args, env);
+  for (let i = 0; i < runs; i++) {
+    commands.forEach((c, k) => times[k].push(timeNode(c.args, env)));
+  }
+  return times;
+}
+
+export function arg(name, fallback) {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1] : fallback;
+}

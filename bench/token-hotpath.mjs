@@ -1,0 +1,57 @@
+// bench/token-hotpath: `keyturn token` with a valid cached token against `node -e 0`, run alternately
+// in one session; medians, their ratio, and the peak RSS of each. Goal: ratio ≤ 1.15, RSS ratio ≤ 1.3.
+// Also times `keyturn status`. Usage: node bench/token-hotpath.mjs [--runs 20]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KEYTURN, alternate, arg, median, peakRss } from './lib/measure.mjs';
+
+const runs = Number(arg('runs', '20'));
+const home = mkdtempSync(join(tmpdir(), 'keyturn-bench-'));
+const now = Math.floor(Date.now() / 1000);
+writeFileSync(
+  join(home, 'auth.json'),
+  JSON.stringify({
+    version: 1,
+    profiles: {
+      default: {
+        kind: 'oauth',
+        issuer: 'https://id.example.invalid',
+        client_id: 'bench',
+        access_token: 'bench-access-token',
+        token_type: 'Bearer',
+        expires_at: now + 3600,
+        refresh_token: 'bench-refresh-token',
+        obtained_at: now,
+        claims: { sub: 'bench-user' },
+      },
+    },
+  }),
+  { mode: 0o600 },
+);
+const env = { ...process.env, KEYTURN_HOME: home, NO_COLOR: '1' };
+
+try {
+  const commands = [
+    { name: 'node -e 0', args: ['-e', '0'] },
+    { name: 'keyturn token', args: [KEYTURN, 'token'] },
+    { name: 'keyturn status', args: [KEYTURN, 'status'] },
+  ];
+  const times = alternate(commands, runs, env);
+  const base = median(times[0]);
+  const rss = commands.map((c) => median([0, 1, 2].map(() => peakRss(c.args, env))));
+  console.log(`token-hotpath: ${runs} runs each, alternating, on ${process.version}`);
+  commands.forEach((c, k) => {
+    const m = median(times[k]);
+    console.log(
+      `  ${c.name.padEnd(16)} median ${m.toFixed(1).padStart(6)} ms  (×${(m / base).toFixed(2)})   peak RSS ${rss[k].toFixed(1)} MiB (×${(rss[k] / rss[0]).toFixed(2)})`,
+    );
+  });
+  const ratio = median(times[1]) / base;
+  const rssRatio = rss[1] / rss[0];
+  console.log(
+    `  token/node time ratio ${ratio.toFixed(3)} (goal ≤ 1.15)  RSS ratio ${rssRatio.toFixed(3)} (goal ≤ 1.3)`,
+  );
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
