@@ -1,5 +1,5 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { KeyturnError } from '../core/errors.js';
 import type { Credentials } from '../core/credentials.js';
 import { STORE_VERSION, type AuthFile, type CredentialStore } from '../core/store.js';
@@ -11,6 +11,14 @@ function unreadable(path: string, why: string, cause?: unknown): KeyturnError {
     evidence: { path },
     cause,
   });
+}
+
+function isCredentials(value: unknown): value is Credentials {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  if (entry.kind === 'oauth') return typeof entry.access_token === 'string' && entry.access_token !== '';
+  if (entry.kind === 'api_key') return typeof entry.api_key === 'string' && entry.api_key !== '';
+  return false;
 }
 
 /** Parses auth.json text; throws store_unreadable with the reason. */
@@ -76,7 +84,13 @@ export class FileStore implements CredentialStore {
 
   async get(profile: string): Promise<Credentials | undefined> {
     const doc = await this.readAll();
-    return doc?.profiles[profile];
+    if (doc === undefined || !Object.hasOwn(doc.profiles, profile)) return undefined;
+    const credentials: unknown = doc.profiles[profile];
+    // A hand-edited or damaged entry must not reach the flows as if it were credentials.
+    if (!isCredentials(credentials)) {
+      throw unreadable(this.path, `holds no usable credentials for profile "${profile}"`);
+    }
+    return credentials;
   }
 
   async put(profile: string, credentials: Credentials): Promise<void> {
@@ -103,8 +117,25 @@ export class FileStore implements CredentialStore {
     await withFileLock(`${this.path}.lock`, async () => {
       const doc = (await this.readAll()) ?? { version: STORE_VERSION, profiles: {} };
       if (!change(doc.profiles)) return;
+      await removeLeftovers(this.path);
       await writeAtomic(this.path, `${JSON.stringify({ ...doc, version: STORE_VERSION }, null, 2)}\n`);
     });
+  }
+}
+
+/**
+ * Every write happens under the lock, so a temporary file found while holding it belongs to a writer
+ * that died mid-write (kill -9, power loss): it holds tokens, so it goes.
+ */
+async function removeLeftovers(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    // write-file-atomic names its temporary files `<file>.<number>`.
+    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) {
+      await unlink(join(dir, name)).catch(() => undefined);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KeyturnError } from '../core/errors.js';
-import { inspectCallback, type CallbackVerdict } from '../core/callback.js';
+import { inspectCallback, type CallbackProblem, type CallbackVerdict } from '../core/callback.js';
 import { resultPage } from '../core/pages.js';
 
 /**
@@ -25,7 +25,7 @@ export interface CallbackServerOptions {
   /** Who holds a busy port, for the error message. */
   findPortHolder?: (port: number) => Promise<PortHolder | undefined>;
   /** Every rejected request, for narration and debugging. */
-  onReject?: (status: number, reason: string) => void;
+  onReject?: (status: number, reason: string, problem: CallbackProblem) => void;
 }
 
 export interface CallbackResult {
@@ -104,7 +104,17 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? '/';
-    const send = (status: number, kind: 'success' | 'failure', title: string, detail: string) => {
+    const send = (
+      status: number,
+      kind: 'success' | 'failure',
+      title: string,
+      detail: string,
+    ): Promise<void> => {
+      // Resolves once the page is handed to the OS, so closing the server cannot cut it off.
+      const sent = new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        res.once('close', resolve);
+      });
       res.writeHead(status, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
@@ -112,6 +122,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
       });
       res.end(resultPage(kind, title, detail));
+      return sent;
     };
     if (target === CANCEL_PATH || target.startsWith(`${CANCEL_PATH}?`)) {
       // Only another keyturn can send this header: a web page cannot without a CORS preflight.
@@ -131,7 +142,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       return;
     }
     if (done) {
-      send(410, 'failure', 'This sign-in is already finished', 'You can close this window.');
+      void send(410, 'failure', 'This sign-in is already finished', 'You can close this window.');
       return;
     }
     const verdict = inspectCallback(
@@ -140,8 +151,8 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       options.expectedState,
     );
     if (verdict.kind === 'reject') {
-      options.onReject?.(verdict.status, verdict.reason);
-      send(verdict.status, 'failure', 'Not a sign-in answer for keyturn', verdict.reason);
+      options.onReject?.(verdict.status, verdict.reason, verdict.problem);
+      void send(verdict.status, 'failure', 'Not a sign-in answer for keyturn', verdict.reason);
       return;
     }
     done = true;
@@ -151,7 +162,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       verdict,
       currentUrl,
       respond: async (kind, title, detail) => {
-        send(kind === 'success' ? 200 : 400, kind, title, detail);
+        await send(kind === 'success' ? 200 : 400, kind, title, detail);
         await close();
       },
     });
@@ -199,6 +210,8 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
           else resolve(outcome);
           return;
         }
+        // An already aborted signal never fires 'abort' again (Ctrl-C during discovery).
+        if (signal?.aborted) return reject(signal.reason);
         settle = { resolve, reject };
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
       }),
@@ -233,9 +246,11 @@ async function portInUse(
     holder?.pid !== undefined
       ? `Stop ${who}: \`kill ${holder.pid}\`, then run \`keyturn login\` again.`
       : undefined;
-  if (holder?.keyturn === true)
+  if (holder?.keyturn === true) {
+    evidence.keyturn = true;
     fix =
-      'Another keyturn login is waiting on this port: finish or cancel it (`keyturn login` offers to cancel it), then try again.';
+      'Another keyturn login is waiting on this port: finish it, or cancel it with `keyturn login --cancel-other` (on a terminal, `keyturn login` offers to).';
+  }
   if (isWslRelay) {
     fix =
       "WSL's relay holds the port for a Linux process: sign in on one side only, or use `keyturn login --device`.";

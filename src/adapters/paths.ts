@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export interface KeyturnPaths {
   configFile: string;
@@ -22,7 +22,10 @@ export function resolvePaths(
       lockDir: home,
     };
   }
-  const user = env.HOME ?? homedir();
+  const user = env.HOME || homedir();
+  // XDG: unset, empty or relative values are ignored.
+  const xdg = (value: string | undefined, fallback: string) =>
+    value !== undefined && isAbsolute(value) ? value : fallback;
   let configDir: string;
   let dataDir: string;
   if (platform === 'darwin') {
@@ -31,8 +34,8 @@ export function resolvePaths(
     configDir = join(env.APPDATA ?? join(user, 'AppData', 'Roaming'), 'keyturn');
     dataDir = join(env.LOCALAPPDATA ?? join(user, 'AppData', 'Local'), 'keyturn');
   } else {
-    configDir = join(env.XDG_CONFIG_HOME || join(user, '.config'), 'keyturn');
-    dataDir = join(env.XDG_DATA_HOME || join(user, '.local', 'share'), 'keyturn');
+    configDir = join(xdg(env.XDG_CONFIG_HOME, join(user, '.config')), 'keyturn');
+    dataDir = join(xdg(env.XDG_DATA_HOME, join(user, '.local', 'share')), 'keyturn');
   }
   return {
     configFile: join(configDir, 'config.toml'),

@@ -1,5 +1,6 @@
 import type { Output } from '../flows/deps.js';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -44,9 +45,14 @@ export function createOutput(options: OutputOptions): CliOutput {
     error: (thrown) => {
       const error = isKeyturnError(thrown)
         ? thrown
-        : new KeyturnError('internal', thrown instanceof Error ? thrown.message : String(thrown), {
-            cause: thrown,
-          });
+        : // An unexpected error's message may quote a URL or a body: cut what looks like a secret.
+          new KeyturnError(
+            'internal',
+            redactText(thrown instanceof Error ? thrown.message : String(thrown)),
+            {
+              cause: thrown,
+            },
+          );
       if (options.json) process.stdout.write(`${JSON.stringify(error.toJSON(), null, 2)}\n`);
       line(`${paint('31', `error[${error.code}]:`)} ${error.message}`);
       line(`${paint('32', 'fix:')} ${error.fix}`);

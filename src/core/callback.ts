@@ -12,7 +12,18 @@ const SINGLE_VALUED = ['code', 'state', 'error', 'error_description', 'error_uri
 export type CallbackVerdict =
   | { kind: 'code'; params: URLSearchParams }
   | { kind: 'error'; params: URLSearchParams; error: string; errorDescription?: string }
-  | { kind: 'reject'; status: number; reason: string };
+  | { kind: 'reject'; status: number; reason: string; problem: CallbackProblem };
+
+/** Why a request was turned away; `state_mismatch` is an answer to another (stale) sign-in. */
+export type CallbackProblem =
+  | 'too_long'
+  | 'bad_request'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'duplicate_parameter'
+  | 'no_state'
+  | 'state_mismatch'
+  | 'no_code';
 
 export interface CallbackRequest {
   method: string;
@@ -27,24 +38,34 @@ export function inspectCallback(
   expectedState: string,
 ): CallbackVerdict {
   if (req.target.length > MAX_CALLBACK_URL_LENGTH) {
-    return { kind: 'reject', status: 414, reason: 'The request is too long.' };
+    return { kind: 'reject', status: 414, reason: 'The request is too long.', problem: 'too_long' };
   }
   let url: URL;
   try {
     url = new URL(req.target, 'http://localhost');
   } catch {
-    return { kind: 'reject', status: 400, reason: 'The request is not a valid URL.' };
+    return { kind: 'reject', status: 400, reason: 'The request is not a valid URL.', problem: 'bad_request' };
   }
   if (url.pathname !== expectedPath) {
-    return { kind: 'reject', status: 404, reason: 'Not the sign-in callback.' };
+    return { kind: 'reject', status: 404, reason: 'Not the sign-in callback.', problem: 'not_found' };
   }
   if (req.method !== 'GET') {
-    return { kind: 'reject', status: 405, reason: 'The callback accepts GET only.' };
+    return {
+      kind: 'reject',
+      status: 405,
+      reason: 'The callback accepts GET only.',
+      problem: 'method_not_allowed',
+    };
   }
   const params = url.searchParams;
   for (const name of SINGLE_VALUED) {
     if (params.getAll(name).length > 1) {
-      return { kind: 'reject', status: 400, reason: `The parameter "${name}" appears more than once.` };
+      return {
+        kind: 'reject',
+        status: 400,
+        reason: `The parameter "${name}" appears more than once.`,
+        problem: 'duplicate_parameter',
+      };
     }
   }
   const state = params.get('state');
@@ -53,6 +74,7 @@ export function inspectCallback(
       kind: 'reject',
       status: 400,
       reason: 'The callback has no state: it is not an answer to this sign-in.',
+      problem: 'no_state',
     };
   }
   if (!constantTimeEqual(state, expectedState)) {
@@ -60,6 +82,7 @@ export function inspectCallback(
       kind: 'reject',
       status: 400,
       reason: 'The state does not match this sign-in (an old or foreign browser tab?).',
+      problem: 'state_mismatch',
     };
   }
   const error = params.get('error');
@@ -70,7 +93,12 @@ export function inspectCallback(
       : { kind: 'error', params, error, errorDescription: description };
   }
   if (params.get('code') === null || params.get('code') === '') {
-    return { kind: 'reject', status: 400, reason: 'The callback carries no authorization code.' };
+    return {
+      kind: 'reject',
+      status: 400,
+      reason: 'The callback carries no authorization code.',
+      problem: 'no_code',
+    };
   }
   return { kind: 'code', params };
 }

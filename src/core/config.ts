@@ -48,6 +48,8 @@ const STRING_KEYS = {
   ca_file: 'caFile',
 } as const;
 
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 function configError(message: string): KeyturnError {
   return new KeyturnError('config_invalid', message);
 }
@@ -75,16 +77,32 @@ export function resolveProfile(
   flags: ProfileFlags = {},
 ): Profile {
   const name = selectProfileName(file, env, flags.profile);
-  const table = file.profiles?.[name] ?? {};
-  if (flags.profile !== undefined && file.profiles?.[name] === undefined && flags.issuer === undefined) {
-    // Naming a profile that does not exist is a mistake unless the flags define it.
-    if (nonEmpty(env.KEYTURN_ISSUER) === undefined) {
-      throw configError(`No profile "${name}" in config.toml.`);
-    }
+  if (!PROFILE_NAME.test(name)) {
+    throw configError(`"${name}" is not a profile name (letters, digits, ".", "_" and "-").`);
   }
+  const defined = file.profiles?.[name];
+  if (
+    defined === undefined &&
+    name !== 'default' &&
+    (flags.issuer ?? nonEmpty(env.KEYTURN_ISSUER)) === undefined
+  ) {
+    // Naming a profile that does not exist (flag, KEYTURN_PROFILE or default_profile) is a mistake
+    // unless the issuer is given some other way.
+    const known = Object.keys(file.profiles ?? {});
+    throw new KeyturnError('config_invalid', `No profile "${name}" in config.toml.`, {
+      fix:
+        known.length > 0
+          ? `Use one of: ${known.join(', ')}; or add a [profiles.${name}] table to config.toml.`
+          : `Add a [profiles.${name}] table to config.toml, or pass --issuer and --client-id.`,
+    });
+  }
+  if (defined !== undefined && (typeof defined !== 'object' || defined === null || Array.isArray(defined))) {
+    throw configError(`profiles.${name} must be a table ([profiles.${name}]).`);
+  }
+  const table: Record<string, unknown> = defined ?? {};
   const profile: Profile = {
     name,
-    scopes: DEFAULT_SCOPES,
+    scopes: [...DEFAULT_SCOPES],
     redirectUri: DEFAULT_REDIRECT_URI,
     redirectPortFallback: false,
     store: 'auto',
@@ -138,7 +156,9 @@ function parseScopes(value: unknown, where: string): string[] {
   if (list === undefined || !list.every((s) => typeof s === 'string')) {
     throw configError(`${where} must be a list of scope names.`);
   }
-  return (list as string[]).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
+  const scopes = (list as string[]).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
+  if (scopes.length === 0) throw configError(`${where} names no scope.`);
+  return scopes;
 }
 
 function parseStore(value: unknown, where: string): Profile['store'] {
@@ -164,6 +184,10 @@ export function validateRedirectUri(value: string): URL {
   }
   if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
     throw configError(`redirect_uri must be http:// on localhost, 127.0.0.1 or [::1], not "${value}".`);
+  }
+  // RFC 6749 §3.1.2: no fragment; userinfo has no meaning on a loopback listener.
+  if (url.hash !== '' || value.includes('#') || url.username !== '' || url.password !== '') {
+    throw configError(`redirect_uri must not carry a fragment or user info: "${value}".`);
   }
   return url;
 }

@@ -7,9 +7,11 @@ const SECRET_PARAMS =
   /\b(access_token|refresh_token|id_token|code|code_verifier|client_secret|api_key|password|device_code|assertion|token)=([^&\s"'<>]+)/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+// A JSON string value may hold escaped quotes: `"(?:[^"\\]|\\.)*"` runs to the real closing quote.
 const JSON_SECRET =
-  /"(access_token|refresh_token|id_token|code|code_verifier|client_secret|api_key|password|device_code)"\s*:\s*"[^"]*"/gi;
-const URL_CREDENTIALS = /(\/\/)[^/@\s:]+:[^/@\s]+@/g;
+  /"(access_token|refresh_token|id_token|code|code_verifier|client_secret|api_key|password|device_code|assertion|token)"\s*:\s*"(?:[^"\\]|\\.)*"/gi;
+// user:password@ or a bare token@ (https://TOKEN@host) in a URL.
+const URL_CREDENTIALS = /(\/\/)[^/?#@\s]+@/g;
 
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -45,7 +47,8 @@ export function displayUrl(url: string): string {
       parsed.username = '';
       parsed.password = '';
     }
-    return parsed.toString().replace(/\/$/, '');
+    // A query may carry a code or a token too.
+    return redactText(parsed.toString().replace(/\/$/, ''));
   } catch {
     return redactText(url);
   }

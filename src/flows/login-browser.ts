@@ -1,11 +1,10 @@
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { requireProvider, type Profile } from '../core/config.js';
-import { credentialsFromTokenResponse } from '../core/expiry.js';
 import { classifyExchange } from '../core/classify.js';
-import type { OAuthCredentials } from '../core/credentials.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import { startCallbackServer } from '../adapters/loopback.js';
-import { nowSeconds, type Deps } from './deps.js';
+import type { Deps } from './deps.js';
+import { storeSignIn, type LoginResult } from './sign-in-result.js';
 
 export interface BrowserLoginInput {
   profile: Profile;
@@ -16,15 +15,7 @@ export interface BrowserLoginInput {
   onAuthorizationUrl?: (url: string) => void;
 }
 
-export interface LoginResult {
-  profile: string;
-  issuer: string;
-  subject?: string;
-  email?: string;
-  name?: string;
-  expiresAt?: number;
-  store: string;
-}
+export type { LoginResult } from './sign-in-result.js';
 
 /**
  * Browser sign-in: authorization code + PKCE (S256) + state + nonce, answered on a loopback
@@ -67,8 +58,8 @@ export async function loginWithBrowser(
       expectedState: state,
       portFallback: profile.redirectPortFallback,
       findPortHolder: (port) => deps.findPortHolder(port),
-      onReject: (status, reason) => {
-        if (/state/.test(reason)) mismatchedStates++;
+      onReject: (status, reason, problem) => {
+        if (problem === 'state_mismatch') mismatchedStates++;
         output.debug(`callback: answered ${status}: ${reason}`);
       },
     });
@@ -146,33 +137,12 @@ export async function loginWithBrowser(
         await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
         throw failure;
       }
-      const idClaims = tokens.claims();
-      const claims: NonNullable<OAuthCredentials['claims']> = {};
-      for (const key of ['sub', 'email', 'name', 'preferred_username'] as const) {
-        const value = idClaims?.[key];
-        if (typeof value === 'string') claims[key] = value;
-      }
-      const credentials = credentialsFromTokenResponse(
-        tokens,
-        { issuer: server.issuer, client_id: profile.clientId, claims },
-        nowSeconds(deps),
-      );
-      const store = await deps.store(profile);
-      await store.put(profile.name, credentials);
-      output.step(
-        'Store',
-        `saved the tokens for profile "${profile.name}" in ${store.kind === 'file' ? store.location : store.location}`,
-      );
+      const outcome = await storeSignIn(deps, profile, server.issuer, tokens);
       await result.respond(
         'success',
         'Signed in',
         'keyturn is signed in. You can close this window and return to the terminal.',
       );
-      const outcome: LoginResult = { profile: profile.name, issuer: server.issuer, store: store.kind };
-      if (claims.sub !== undefined) outcome.subject = claims.sub;
-      if (claims.email !== undefined) outcome.email = claims.email;
-      if (claims.name !== undefined) outcome.name = claims.name;
-      if (credentials.expires_at !== undefined) outcome.expiresAt = credentials.expires_at;
       return outcome;
     } finally {
       await callback.close();

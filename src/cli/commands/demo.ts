@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SCOPES, DEFAULT_REDIRECT_URI, type Profile } from '../../core/config.js';
+import {
+  DEFAULT_SCOPES,
+  DEFAULT_REDIRECT_URI,
+  validateRedirectUri,
+  type Profile,
+} from '../../core/config.js';
 import { FileStore } from '../../adapters/file-store.js';
 import type { Deps } from '../../flows/deps.js';
 import type { CommandContext } from '../context.js';
@@ -13,9 +18,11 @@ import { formatStatus } from './status.js';
  */
 export async function runDemo(
   ctx: CommandContext,
-  options: { open?: boolean; timeout: number },
+  options: { open?: boolean; timeout: number; redirectUri?: string },
 ): Promise<void> {
   const { output } = ctx;
+  const redirectUri = options.redirectUri ?? DEFAULT_REDIRECT_URI;
+  validateRedirectUri(redirectUri);
   const { startIssuer } = await import('../../issuer/index.js');
   const issuer = await startIssuer({ port: 0 });
   const scratch = await mkdtemp(join(tmpdir(), 'keyturn-demo-'));
@@ -29,7 +36,7 @@ export async function runDemo(
       issuer: issuer.issuer,
       clientId: issuer.clientId,
       scopes: DEFAULT_SCOPES,
-      redirectUri: DEFAULT_REDIRECT_URI,
+      redirectUri,
       // The built-in server accepts any loopback port (RFC 8252 §7.3): a busy 1455 is no obstacle here.
       redirectPortFallback: true,
       store: 'file',

@@ -1,0 +1,48 @@
+import type { Profile } from '../core/config.js';
+import { credentialsFromTokenResponse } from '../core/expiry.js';
+import type { OAuthCredentials } from '../core/credentials.js';
+import type { oidc } from '../adapters/oauth.js';
+import { nowSeconds, type Deps } from './deps.js';
+
+/** What a successful sign-in (browser or device) reports: who, where, until when; never a secret. */
+export interface LoginResult {
+  profile: string;
+  issuer: string;
+  subject?: string;
+  email?: string;
+  name?: string;
+  expiresAt?: number;
+  store: string;
+}
+
+/**
+ * The common end of every OAuth sign-in: keeps the id_token claims `status` shows, stores the
+ * credentials for the profile, and reports who signed in (OIDC Core §2, RFC 6749 §5.1).
+ */
+export async function storeSignIn(
+  deps: Deps,
+  profile: Profile & { clientId: string },
+  issuer: string,
+  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+): Promise<LoginResult> {
+  const idClaims = tokens.claims();
+  const claims: NonNullable<OAuthCredentials['claims']> = {};
+  for (const key of ['sub', 'email', 'name', 'preferred_username'] as const) {
+    const value = idClaims?.[key];
+    if (typeof value === 'string') claims[key] = value;
+  }
+  const credentials = credentialsFromTokenResponse(
+    tokens,
+    { issuer, client_id: profile.clientId, claims },
+    nowSeconds(deps),
+  );
+  const store = await deps.store(profile);
+  await store.put(profile.name, credentials);
+  deps.output.step('Store', `saved the tokens for profile "${profile.name}" in ${store.location}`);
+  const outcome: LoginResult = { profile: profile.name, issuer, store: store.kind };
+  if (claims.sub !== undefined) outcome.subject = claims.sub;
+  if (claims.email !== undefined) outcome.email = claims.email;
+  if (claims.name !== undefined) outcome.name = claims.name;
+  if (credentials.expires_at !== undefined) outcome.expiresAt = credentials.expires_at;
+  return outcome;
+}
