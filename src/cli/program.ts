@@ -62,6 +62,7 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
     .option('--device', 'device authorization grant (RFC 8628), for machines without a browser')
     .option('--api-key', 'read an API key from stdin and store it')
     .option('--no-open', 'print the URL without opening a browser')
+    .option('--cancel-other', 'cancel another keyturn login waiting on the redirect port, without asking')
     .addOption(
       new Option('--timeout <seconds>', 'give up after this long')
         .argParser(seconds('--timeout'))

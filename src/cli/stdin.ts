@@ -1,3 +1,5 @@
+import { KeyturnError } from '../core/errors.js';
+
 /** Reads a secret from stdin: a prompt without echo on a TTY, a plain read otherwise. */
 export async function readSecretFromStdin(
   prompt: string,
@@ -20,7 +22,7 @@ export async function readSecretFromStdin(
           }
           if (char === '\u0003') {
             finish();
-            reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+            reject(new KeyturnError('login_cancelled', 'Cancelled at the prompt (Ctrl-C).'));
             return;
           }
           if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
@@ -39,4 +41,23 @@ export async function readSecretFromStdin(
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Whether a yes/no question can be asked: both stdin and stderr are terminals. */
+export function canPrompt(stderr: NodeJS.WriteStream = process.stderr): boolean {
+  return process.stdin.isTTY === true && stderr.isTTY === true;
+}
+
+/** Asks a yes/no question on the terminal; anything but "y"/"yes" is no. */
+export async function confirm(
+  question: string,
+  stderr: NodeJS.WriteStream = process.stderr,
+): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: stderr });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await rl.question(question));
+  } finally {
+    rl.close();
+  }
 }

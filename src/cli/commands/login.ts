@@ -1,4 +1,5 @@
-import { usageError } from '../../core/errors.js';
+import { isKeyturnError, usageError } from '../../core/errors.js';
+import { browserSignInAdvice, type EnvironmentReport } from '../../core/environment.js';
 import type { CommandContext } from '../context.js';
 
 export interface LoginOptions {
@@ -6,6 +7,8 @@ export interface LoginOptions {
   apiKey?: boolean;
   open?: boolean;
   timeout: number;
+  /** Cancel another keyturn login that holds the redirect port, without asking. */
+  cancelOther?: boolean;
 }
 
 export async function runLogin(ctx: CommandContext, options: LoginOptions): Promise<void> {
@@ -32,11 +35,28 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
     return runDeviceLogin(ctx, { profile, timeout: options.timeout });
   }
   const { loginWithBrowser } = await import('../../flows/login-browser.js');
-  const result = await loginWithBrowser(
-    ctx.deps,
-    { profile, timeoutSeconds: options.timeout, open: options.open !== false },
-    ctx.signal,
-  );
+  const { readEnvironment } = await import('../../adapters/environment.js');
+  const environment = await readEnvironment(ctx.deps.env);
+  const wantOpen = options.open !== false;
+  const signIn = () =>
+    loginWithBrowser(
+      ctx.deps,
+      {
+        profile,
+        timeoutSeconds: options.timeout,
+        // Where no browser can be opened, do not try: print the URL and wait.
+        open: wantOpen && environment.canOpenBrowser,
+        onAuthorizationUrl: (url) => explainEnvironment(ctx, environment, url, wantOpen),
+      },
+      ctx.signal,
+    );
+  let result;
+  try {
+    result = await signIn();
+  } catch (error) {
+    if (!(await cancelOtherLogin(ctx, error, profile.redirectUri, options.cancelOther === true))) throw error;
+    result = await signIn();
+  }
   if (ctx.json) ctx.output.json({ ok: true, ...result });
   else {
     const who = result.name ?? result.email ?? result.subject ?? 'unknown user';
@@ -44,4 +64,52 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
       `✓ Signed in to ${result.issuer} as ${who} (profile "${result.profile}", ${result.store} store).`,
     );
   }
+}
+
+/**
+ * Says what stands in the way of the browser sign-in here (SSH, container, WSL, no display) and what
+ * to do instead, with the redirect port actually in use. The URL is printed and the login waits anyway.
+ */
+function explainEnvironment(
+  ctx: CommandContext,
+  environment: EnvironmentReport,
+  authorizationUrl: string,
+  wantOpen: boolean,
+): void {
+  if (environment.findings.length === 0) return;
+  const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri');
+  const port = redirectUri === null ? 1455 : Number(new URL(redirectUri).port || 80);
+  for (const reason of environment.reasons) ctx.output.warn(reason);
+  if (wantOpen && !environment.canOpenBrowser) ctx.output.info('Not opening a browser here.');
+  ctx.output.info(`Still waiting for the sign-in on ${redirectUri ?? 'the loopback redirect'}.`);
+  for (const line of browserSignInAdvice(environment, port)) ctx.output.info(line);
+}
+
+/**
+ * When another keyturn login holds the redirect port, offers to cancel it (on a terminal, or at once
+ * with --cancel-other) through its callback server's `/cancel` path, and waits for the port to free.
+ * True when the sign-in may be tried again.
+ */
+async function cancelOtherLogin(
+  ctx: CommandContext,
+  error: unknown,
+  redirectUri: string,
+  cancelOther: boolean,
+): Promise<boolean> {
+  if (!isKeyturnError(error) || error.code !== 'port_in_use' || error.evidence.keyturn !== true) return false;
+  const port = Number(error.evidence.port);
+  const other =
+    error.evidence.pid === undefined
+      ? 'Another keyturn login'
+      : `Another keyturn login (pid ${String(error.evidence.pid)})`;
+  if (!cancelOther) {
+    const { canPrompt, confirm } = await import('../stdin.js');
+    if (!canPrompt()) return false;
+    if (!(await confirm(`${other} is waiting on port ${port}. Cancel it? [y/N] `))) return false;
+  }
+  const { cancelWaitingLogin, waitForPortFree } = await import('../../adapters/port-holder.js');
+  const host = new URL(redirectUri).hostname;
+  ctx.output.info(`${other} is waiting on port ${port}: cancelling it.`);
+  await cancelWaitingLogin(String(error.evidence.host ?? host), port, ctx.signal);
+  return waitForPortFree(host, port, 5_000, (ms) => ctx.deps.sleep(ms, ctx.signal));
 }

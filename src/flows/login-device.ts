@@ -1,0 +1,136 @@
+import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import { requireProvider, type Profile } from '../core/config.js';
+import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
+import type { Deps } from './deps.js';
+import { storeSignIn, type LoginResult } from './sign-in-result.js';
+
+/** What the user needs to approve the sign-in on another device (RFC 8628 §3.3). */
+export interface DeviceUserCode {
+  verificationUri: string;
+  /** The verification URI with the user code in it, when the provider gives one (RFC 8628 §3.3.1). */
+  verificationUriComplete?: string;
+  userCode: string;
+  /** Seconds until the device code expires. */
+  expiresIn: number;
+  /** Seconds between polls, as the provider asked (5 when it does not say). */
+  interval: number;
+}
+
+export interface DeviceLoginInput {
+  profile: Profile;
+  /** Give up after this long even when the device code lives longer. */
+  timeoutSeconds: number;
+  /** Shows the verification URI and user code to the user; called once, before polling starts. */
+  onUserCode(code: DeviceUserCode): void;
+}
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The catalog's fix, said for the device grant: the user can act on it without knowing OAuth. */
+function deviceFix(error: KeyturnError, clientId: string): KeyturnError {
+  let fix: string;
+  if (error.code === 'unauthorized_client') {
+    fix = `Enable the device authorization grant (${DEVICE_GRANT}) for client "${clientId}" at the provider, or use the browser sign-in: \`keyturn login\`.`;
+  } else if (error.code === 'login_timeout') {
+    fix = 'Run `keyturn login --device` again and enter the new code before it expires.';
+  } else {
+    return error;
+  }
+  return new KeyturnError(error.code, error.message, {
+    fix,
+    transient: error.transient,
+    cause: error,
+    evidence: error.evidence,
+    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+    ...(error.oauthError === undefined ? {} : { oauthError: error.oauthError }),
+    ...(error.oauthErrorDescription === undefined
+      ? {}
+      : { oauthErrorDescription: error.oauthErrorDescription }),
+  });
+}
+
+/** Rejects as soon as `signal` aborts: openid-client notices an abort only between its 5 s wait steps. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Device sign-in (RFC 8628): asks the provider for a device code and a user code, shows the user
+ * where to enter it, and polls the token endpoint until the user approves, denies, or the code
+ * expires. openid-client honours `interval` and `slow_down` (+5 s, §3.5); expiry and Ctrl-C come
+ * in through the abort signal.
+ * @see https://www.rfc-editor.org/rfc/rfc8628
+ */
+export async function loginWithDevice(
+  deps: Deps,
+  input: DeviceLoginInput,
+  signal?: AbortSignal,
+): Promise<LoginResult> {
+  const profile = requireProvider(input.profile);
+  const http = await deps.http(profile);
+  try {
+    const config = await configure(profile, http);
+    const server = config.serverMetadata();
+    if (server.device_authorization_endpoint === undefined) {
+      throw new KeyturnError(
+        'unauthorized_client',
+        `${server.issuer} has no device authorization endpoint: device sign-in is not possible with it.`,
+        {
+          fix: 'Use the browser sign-in: `keyturn login`, or set `device_authorization_endpoint` in the profile if the provider has one.',
+        },
+      );
+    }
+
+    deps.output.step('Device code', `asking ${server.device_authorization_endpoint} for a user code`);
+    let authorization: oidc.DeviceAuthorizationResponse;
+    try {
+      authorization = await oidc.initiateDeviceAuthorization(config, { scope: profile.scopes.join(' ') });
+    } catch (error) {
+      throw deviceFix(oauthFailure(error, 'device_authorization', http), profile.clientId);
+    }
+    const shown: DeviceUserCode = {
+      verificationUri: authorization.verification_uri,
+      userCode: authorization.user_code,
+      expiresIn: authorization.expires_in,
+      interval: authorization.interval ?? 5,
+    };
+    if (authorization.verification_uri_complete !== undefined) {
+      shown.verificationUriComplete = authorization.verification_uri_complete;
+    }
+    input.onUserCode(shown);
+
+    // RFC 8628 §3.5: stop polling when the device code expires (or our own --timeout, if sooner).
+    const waitSeconds = Math.min(authorization.expires_in, input.timeoutSeconds);
+    const expiry = AbortSignal.timeout(waitSeconds * 1000);
+    const pollSignal = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
+    let tokens;
+    try {
+      tokens = await untilAborted(
+        oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal: pollSignal }),
+        pollSignal,
+      );
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (expiry.aborted) {
+        throw new KeyturnError(
+          'login_timeout',
+          `The code ${authorization.user_code} was not approved within ${waitSeconds} s${waitSeconds === authorization.expires_in ? ', when it expired' : ''}.`,
+          { fix: 'Run `keyturn login --device` again and enter the new code promptly.' },
+        );
+      }
+      throw deviceFix(oauthFailure(error, 'device_poll', http), profile.clientId);
+    }
+    return await storeSignIn(deps, profile, server.issuer, tokens);
+  } catch (error) {
+    if (signal?.aborted || isKeyturnError(error)) throw error;
+    throw oauthFailure(error, 'device_poll', http);
+  } finally {
+    await http.close();
+  }
+}
