@@ -16,11 +16,12 @@ import type { AccessToken } from './flows/token.js';
 import type { LoginResult } from './flows/login-browser.js';
 import type { StatusReport } from './flows/status.js';
 import type { LogoutResult } from './flows/logout.js';
+import type { DeviceUserCode } from './flows/login-device.js';
 import { createDeps } from './runtime.js';
 
 export { KeyturnError, exitCodeFor } from './core/errors.js';
 export { CATALOG, type ErrorCode } from './core/catalog.js';
-export type { AccessToken, LoginResult, StatusReport, LogoutResult, Profile, Output };
+export type { AccessToken, LoginResult, StatusReport, LogoutResult, Profile, Output, DeviceUserCode };
 
 export interface ClientOptions {
   /** Profile name in config.toml (default: KEYTURN_PROFILE, default_profile, "default"). */
@@ -44,6 +45,12 @@ export interface KeyturnClient {
     open?: boolean;
     timeoutSeconds?: number;
     onAuthorizationUrl?: (url: string) => void;
+    signal?: AbortSignal;
+  }): Promise<LoginResult>;
+  /** Device sign-in (RFC 8628): `onUserCode` shows the user where to go and which code to enter. */
+  loginWithDevice(options: {
+    onUserCode: (code: DeviceUserCode) => void;
+    timeoutSeconds?: number;
     signal?: AbortSignal;
   }): Promise<LoginResult>;
   /** A valid access token, refreshed first when it expires within `minTtl` seconds (default 60). */
@@ -89,6 +96,18 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
             : { onAuthorizationUrl: loginOptions.onAuthorizationUrl }),
         },
         loginOptions.signal,
+      );
+    },
+    async loginWithDevice(deviceOptions) {
+      const { loginWithDevice } = await import('./flows/login-device.js');
+      return loginWithDevice(
+        deps,
+        {
+          profile: await getProfile(),
+          timeoutSeconds: deviceOptions.timeoutSeconds ?? 900,
+          onUserCode: deviceOptions.onUserCode,
+        },
+        deviceOptions.signal,
       );
     },
     async getAccessToken(tokenOptions = {}) {

@@ -244,7 +244,7 @@ async function portInUse(
   const isWslRelay = holder?.name !== undefined && /wslrelay/i.test(holder.name);
   let fix =
     holder?.pid !== undefined
-      ? `Stop ${who}: \`kill ${holder.pid}\`, then run \`keyturn login\` again.`
+      ? `Stop ${who}: \`${process.platform === 'win32' ? `taskkill /PID ${holder.pid}` : `kill ${holder.pid}`}\`, then run \`keyturn login\` again.`
       : undefined;
   if (holder?.keyturn === true) {
     evidence.keyturn = true;

@@ -55,6 +55,8 @@ export interface ParsedCommand {
 
 run(process.argv.slice(2)).then(
   (code) => {
+    // Interrupted: do not wait for timers a library cannot cancel (openid-client's poll interval).
+    if (code === EXIT_INTERRUPTED) process.exit(code);
     process.exitCode = code;
   },
   (error: unknown) => {
