@@ -1,14 +1,248 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Profile } from '../core/config.js';
+import { KeyturnError } from '../core/errors.js';
 import type { CredentialStore } from '../core/store.js';
-import { FileStore } from './file-store.js';
+import { FileStore, writeAtomic } from './file-store.js';
 import type { KeyturnPaths } from './paths.js';
 import type { Output } from '../flows/deps.js';
+import type * as KeyringModuleNs from './keyring-store.js';
+import type { KeyringClient, KeyringMarker, KeyringUnusable } from './keyring-store.js';
 
-/** Chooses the credential store of a profile. */
+type KeyringModule = typeof KeyringModuleNs;
+
+export interface OpenStoreOptions {
+  env: Record<string, string | undefined>;
+  output: Output;
+  platform?: NodeJS.Platform;
+  /** Milliseconds since the epoch (the probe cache's clock). */
+  now?: () => number;
+}
+
+/** How long a keyring probe's verdict is trusted before `auto` asks again. */
+export const PROBE_TTL_MS = 60 * 60 * 1000;
+const PROBE_FILE = 'keyring-probe.json';
+
+/**
+ * Chooses the credential store of a profile (SPEC "Credential store"): `file`, `keyring`, or `auto` —
+ * the keyring where a probe (write, read, delete) passes, auth.json otherwise, saying so once on
+ * stderr and always in `store.note`. The probe's verdict is cached in the data folder, and a profile
+ * whose credentials are already in the keyring goes there without probing. When the profile's
+ * credentials sit in the other kind of store, they are moved, and the move is announced.
+ */
 export async function openStore(
-  _profile: Profile,
+  profile: Profile,
   paths: KeyturnPaths,
-  _options: { env: Record<string, string | undefined>; output: Output },
+  options: OpenStoreOptions,
 ): Promise<CredentialStore> {
-  return new FileStore(paths.authFile);
+  const file = new FileStore(paths.authFile);
+  const doc = await file.readAll();
+  const entry: unknown =
+    doc !== undefined && Object.hasOwn(doc.profiles, profile.name) ? doc.profiles[profile.name] : undefined;
+  const inKeyring = isMarker(entry);
+  // The common case loads nothing of the keyring.
+  if (profile.store === 'file' && !inKeyring) return file;
+
+  const keyring: KeyringModule = await import('./keyring-store.js');
+  const client = new keyring.KeyringClient({
+    env: options.env,
+    ...(options.platform === undefined ? {} : { platform: options.platform }),
+  });
+  const service = keyringService(paths, options.env);
+  const ctx: Context = { profile, paths, options, file, client, keyring, service };
+
+  if (profile.store === 'file') return moveOutOfKeyring(ctx, entry as KeyringMarker);
+  if (profile.store === 'keyring') {
+    if (entry !== undefined && !inKeyring) await moveIntoKeyring(ctx);
+    return new keyring.KeyringStore(file, client, { service });
+  }
+
+  // auto
+  const fallback = {
+    output: options.output,
+    onUnusable: (error: KeyringUnusable) => rememberProbe(ctx, { usable: false, error }),
+  };
+  if (inKeyring) return new keyring.KeyringStore(file, client, { service, fallback });
+  const verdict = await probeOnce(ctx);
+  if (verdict.usable) {
+    if (entry === undefined) return new keyring.KeyringStore(file, client, { service, fallback });
+    try {
+      await moveIntoKeyring(ctx);
+      return new keyring.KeyringStore(file, client, { service, fallback });
+    } catch (error) {
+      if (!(error instanceof keyring.KeyringUnusable)) throw error;
+      await rememberProbe(ctx, { usable: false, error });
+      return fellBack(ctx, error.reason, error.remedy, true);
+    }
+  }
+  return fellBack(ctx, verdict.reason, verdict.remedy, verdict.fresh);
+}
+
+interface Context {
+  profile: Profile;
+  paths: KeyturnPaths;
+  options: OpenStoreOptions;
+  file: FileStore;
+  client: KeyringClient;
+  keyring: KeyringModule;
+  service: string;
+}
+
+function isMarker(entry: unknown): entry is KeyringMarker {
+  // The same test as keyring-store's isKeyringMarker, without loading that module on the file path.
+  return typeof entry === 'object' && entry !== null && (entry as { store?: unknown }).store === 'keyring';
+}
+
+/**
+ * The keyring service entries are written under; the account is the profile name. A KEYTURN_HOME
+ * gets its own service, so two homes never share (and overwrite) each other's entries.
+ */
+export function keyringService(paths: KeyturnPaths, env: Record<string, string | undefined>): string {
+  return env.KEYTURN_HOME === undefined || env.KEYTURN_HOME === '' ? 'keyturn' : `keyturn:${paths.dataDir}`;
+}
+
+/** `auto` without a usable keyring: the file store, with the reason in `note` (status, doctor). */
+function fellBack(ctx: Context, reason: string, remedy: string, announce: boolean): FileStore {
+  const { backend } = ctx.client;
+  if (announce) {
+    ctx.options.output.warn(
+      `The OS keyring (${backend}) is not usable here: ${reason}. Keeping credentials in ${ctx.paths.authFile} (store = "auto"). To use the keyring: ${remedy}; to keep the file and silence this: store = "file".`,
+    );
+  }
+  return new FileStore(ctx.paths.authFile, `auto: the OS keyring (${backend}) is not usable here: ${reason}`);
+}
+
+/** Moves plain credentials from auth.json into the keyring; throws KeyringUnusable when it cannot. */
+async function moveIntoKeyring(ctx: Context): Promise<void> {
+  const name = ctx.profile.name;
+  await underMoveLock(ctx, async () => {
+    // Re-read under the lock: another process may have moved them already.
+    const entry: unknown = await ctx.file.readAll().then((doc) => doc?.profiles[name]);
+    if (entry === undefined || isMarker(entry)) return;
+    const credentials = await ctx.file.get(name);
+    if (credentials === undefined) return;
+    const store = new ctx.keyring.KeyringStore(ctx.file, ctx.client, { service: ctx.service });
+    await store.put(name, credentials);
+    ctx.options.output.info(
+      `Moved the credentials of profile "${name}" from ${ctx.paths.authFile} into the ${ctx.client.backend} (store = "${ctx.profile.store}").`,
+    );
+  });
+}
+
+/** `store = "file"` while the credentials are in the keyring: moves them into auth.json, or says why not. */
+async function moveOutOfKeyring(ctx: Context, marker: KeyringMarker): Promise<CredentialStore> {
+  const name = ctx.profile.name;
+  const { file, client, keyring } = ctx;
+  try {
+    await underMoveLock(ctx, async () => {
+      const entry = await file.readAll().then((doc) => doc?.profiles[name]);
+      if (!isMarker(entry)) return;
+      const source = new keyring.KeyringStore(file, client, { service: ctx.service });
+      let credentials;
+      try {
+        credentials = await source.get(name);
+      } catch (error) {
+        if (!(error instanceof KeyturnError) || error.code !== 'not_signed_in') throw error;
+        // The keyring works but the entry is gone: drop the marker; the profile is signed out.
+        await file.delete(name);
+        ctx.options.output.warn(error.message);
+        return;
+      }
+      if (credentials === undefined) return;
+      await file.put(name, credentials);
+      await client.delete(entry.service, entry.account).catch(() => false);
+      ctx.options.output.info(
+        `Moved the credentials of profile "${name}" from the ${client.backend} into ${ctx.paths.authFile} (store = "file").`,
+      );
+    });
+  } catch (error) {
+    if (!(error instanceof keyring.KeyringUnusable)) throw error;
+    return new keyring.StrandedKeyringStore(file, client, marker, error, ctx.options.output);
+  }
+  return file;
+}
+
+/** Moves between stores under one lock, so two processes never move (and overwrite) at once. */
+async function underMoveLock(ctx: Context, move: () => Promise<void>): Promise<void> {
+  const { withFileLock } = await import('./lock.js');
+  await withFileLock(
+    join(ctx.paths.lockDir, `store-move-${encodeURIComponent(ctx.profile.name)}.lock`),
+    move,
+    {
+      timeoutMs: ctx.client.timeoutMs * 3 + 10_000,
+    },
+  );
+}
+
+interface ProbeRecord {
+  version: 1;
+  /** What the verdict depends on: the platform and, on Linux, the session bus address. */
+  environment: string;
+  usable: boolean;
+  reason?: string;
+  remedy?: string;
+  probed_at: number;
+}
+
+type Verdict = { usable: true } | { usable: false; reason: string; remedy: string; fresh: boolean };
+
+function probeEnvironment(ctx: Context): string {
+  const platform = ctx.options.platform ?? process.platform;
+  const { env } = ctx.options;
+  if (platform === 'darwin' || platform === 'win32') return platform;
+  return `${platform} bus=${env.DBUS_SESSION_BUS_ADDRESS ?? ''} runtime=${env.XDG_RUNTIME_DIR ?? ''}`;
+}
+
+/** The cached verdict for this environment when recent, else a fresh probe (remembered). */
+async function probeOnce(ctx: Context): Promise<Verdict> {
+  const now = (ctx.options.now ?? Date.now)();
+  const path = join(ctx.paths.dataDir, PROBE_FILE);
+  const environment = probeEnvironment(ctx);
+  try {
+    const record = JSON.parse(await readFile(path, 'utf8')) as Partial<ProbeRecord>;
+    const recent = typeof record.probed_at === 'number' && now - record.probed_at < PROBE_TTL_MS;
+    if (record.version === 1 && record.environment === environment && recent) {
+      if (record.usable === true) return { usable: true };
+      return {
+        usable: false,
+        reason: record.reason ?? 'an earlier probe failed',
+        remedy: record.remedy ?? 'Check the OS keyring',
+        fresh: false,
+      };
+    }
+  } catch {
+    // No record, or an unreadable one: probe.
+  }
+  try {
+    await ctx.client.probe(ctx.service);
+  } catch (error) {
+    if (!(error instanceof ctx.keyring.KeyringUnusable)) throw error;
+    await rememberProbe(ctx, { usable: false, error });
+    return { usable: false, reason: error.reason, remedy: error.remedy, fresh: true };
+  }
+  await rememberProbe(ctx, { usable: true });
+  return { usable: true };
+}
+
+async function rememberProbe(
+  ctx: Context,
+  verdict: { usable: true } | { usable: false; error: KeyringUnusable },
+): Promise<void> {
+  const record: ProbeRecord = {
+    version: 1,
+    environment: probeEnvironment(ctx),
+    usable: verdict.usable,
+    probed_at: (ctx.options.now ?? Date.now)(),
+  };
+  if (!verdict.usable) {
+    record.reason = verdict.error.reason;
+    record.remedy = verdict.error.remedy;
+  }
+  try {
+    await mkdir(ctx.paths.dataDir, { recursive: true, mode: 0o700 });
+    await writeAtomic(join(ctx.paths.dataDir, PROBE_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  } catch (error) {
+    // Only a cache: the next command probes again.
+    ctx.options.output.debug(`could not remember the keyring probe: ${String(error)}`);
+  }
 }

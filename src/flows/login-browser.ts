@@ -27,6 +27,8 @@ export async function loginWithBrowser(
   signal?: AbortSignal,
 ): Promise<LoginResult> {
   const profile = requireProvider(input.profile);
+  // Open the store first: an unusable store must fail before the user signs in, not after.
+  const store = await deps.store(profile);
   const { output } = deps;
   const http = await deps.http(profile);
   try {
@@ -137,7 +139,7 @@ export async function loginWithBrowser(
         await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
         throw failure;
       }
-      const outcome = await storeSignIn(deps, profile, server.issuer, tokens);
+      const outcome = await storeSignIn(deps, profile, server.issuer, tokens, store);
       await result.respond(
         'success',
         'Signed in',

@@ -73,6 +73,8 @@ export async function loginWithDevice(
   signal?: AbortSignal,
 ): Promise<LoginResult> {
   const profile = requireProvider(input.profile);
+  // Open the store first: an unusable store must fail before the user signs in, not after.
+  const store = await deps.store(profile);
   const http = await deps.http(profile);
   try {
     const config = await configure(profile, http);
@@ -126,7 +128,7 @@ export async function loginWithDevice(
       }
       throw deviceFix(oauthFailure(error, 'device_poll', http), profile.clientId);
     }
-    return await storeSignIn(deps, profile, server.issuer, tokens);
+    return await storeSignIn(deps, profile, server.issuer, tokens, store);
   } catch (error) {
     if (signal?.aborted || isKeyturnError(error)) throw error;
     throw oauthFailure(error, 'device_poll', http);

@@ -1,6 +1,7 @@
 import type { Profile } from '../core/config.js';
 import { credentialsFromTokenResponse } from '../core/expiry.js';
 import type { OAuthCredentials } from '../core/credentials.js';
+import type { CredentialStore } from '../core/store.js';
 import type { oidc } from '../adapters/oauth.js';
 import { nowSeconds, type Deps } from './deps.js';
 
@@ -24,6 +25,7 @@ export async function storeSignIn(
   profile: Profile & { clientId: string },
   issuer: string,
   tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  store: CredentialStore,
 ): Promise<LoginResult> {
   const idClaims = tokens.claims();
   const claims: NonNullable<OAuthCredentials['claims']> = {};
@@ -36,7 +38,6 @@ export async function storeSignIn(
     { issuer, client_id: profile.clientId, claims },
     nowSeconds(deps),
   );
-  const store = await deps.store(profile);
   await store.put(profile.name, credentials);
   deps.output.step('Store', `saved the tokens for profile "${profile.name}" in ${store.location}`);
   const outcome: LoginResult = { profile: profile.name, issuer, store: store.kind };

@@ -96,10 +96,15 @@ describe('the `keyturn token` hot path', () => {
     expect(unexpected(traced)).toEqual([]);
   });
 
-  it('leaves an expiring token to the full CLI, which loads the refresh machinery', async () => {
-    // The token expires within --min-ttl: the fast path must not answer; the full CLI tries to refresh
-    // (and fails: the issuer does not resolve) — proof the allow-list test above can fail.
-    const traced = await trace(['token', '--min-ttl', '7200']).catch((error: { stdout: string }) => error);
+  it('leaves an expired token to the full CLI, which loads the refresh machinery', async () => {
+    // The token has expired: the fast path must not answer; the full CLI tries to refresh (and fails:
+    // the issuer does not resolve). Proof that the allow-list assertions above can fail.
+    const auth = JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
+      profiles: { default: { expires_at: number } };
+    };
+    auth.profiles.default.expires_at = Math.floor(Date.now() / 1000) - 10;
+    await writeFile(join(home, 'auth.json'), JSON.stringify(auth), { mode: 0o600 });
+    const traced = await trace(['token']).catch((error: { stdout: string }) => error);
     expect('stdout' in traced ? traced.stdout : '').not.toContain('hot-path-access-token');
     const out = JSON.parse(await readFile(join(home, 'trace.json'), 'utf8')) as {
       files: string[];
