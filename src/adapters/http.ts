@@ -35,6 +35,20 @@ export interface HttpOptions {
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
+/** One request as the doctor's report lists it: never a query string, a body or a header value with a secret. */
+export interface Exchange {
+  method: string;
+  /** Origin and path only. */
+  url: string;
+  status?: number;
+  /** errno / TLS code / proxy status when no answer came. */
+  error?: string;
+  proxy?: string;
+  ms: number;
+  /** The answer's Date header, for the clock check. */
+  date?: string;
+}
+
 export interface HttpClient {
   fetch: FetchLike;
   /** The proxy used for a URL, credentials stripped; undefined when direct. */
@@ -43,6 +57,8 @@ export interface HttpClient {
   lastFailure: ResponseFacts | undefined;
   caSources: CaSource[];
   dispatcher: Dispatcher;
+  /** Calls `listener` after every request, answered or not. */
+  observe(listener: (exchange: Exchange) => void): void;
   close(): Promise<void>;
 }
 
@@ -136,8 +152,9 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   const httpsProxy = envValue(env, 'https_proxy') ?? httpProxy;
   const noProxy = envValue(env, 'no_proxy');
   const dispatcher = new EnvHttpProxyAgent({
-    ...(httpProxy === undefined ? {} : { httpProxy }),
-    ...(httpsProxy === undefined ? {} : { httpsProxy }),
+    // Always given ('' = none): undici would otherwise read process.env, not the env we were handed.
+    httpProxy: httpProxy ?? '',
+    httpsProxy: httpsProxy ?? '',
     noProxy: noProxy ?? '',
     connect: { ...tls, timeout: timeoutMs },
     requestTls: tls,
@@ -146,10 +163,15 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     bodyTimeout: timeoutMs,
   });
 
+  const listeners: ((exchange: Exchange) => void)[] = [];
+  const notify = (exchange: Exchange) => {
+    for (const listener of listeners) listener(exchange);
+  };
   const client: HttpClient = {
     lastFailure: undefined,
     caSources: sources,
     dispatcher,
+    observe: (listener) => listeners.push(listener),
     proxyFor: (url) => {
       const proxy = proxyFor(env, url);
       return proxy === undefined ? undefined : displayUrl(proxy);
@@ -162,6 +184,14 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         : AbortSignal.timeout(timeoutMs);
       const headers = new Headers(init.headers);
       if (!headers.has('user-agent')) headers.set('user-agent', 'keyturn');
+      const started = performance.now();
+      const proxy = proxyFor(env, url);
+      const seen = (): Exchange => ({
+        method: (init.method ?? 'GET').toUpperCase(),
+        url: pathOnly(url),
+        ms: Math.round(performance.now() - started),
+        ...(proxy === undefined ? {} : { proxy: displayUrl(proxy) }),
+      });
       let response: Response;
       try {
         response = (await undiciFetch(url, {
@@ -171,8 +201,13 @@ export function createHttpClient(options: HttpOptions): HttpClient {
           dispatcher,
         } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
       } catch (error) {
-        throw new NetworkError(url, networkFacts(error, proxyFor(env, url)), error);
+        const facts = networkFacts(error, proxy);
+        const code = facts.proxyStatus === undefined ? facts.code : `proxy ${facts.proxyStatus}`;
+        notify({ ...seen(), ...(code === undefined ? {} : { error: code }) });
+        throw new NetworkError(url, facts, error);
       }
+      const date = response.headers.get('date');
+      notify({ ...seen(), status: response.status, ...(date === null ? {} : { date }) });
       await recordFailure(client, url, response);
       return response;
     },
@@ -180,9 +215,20 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   return client;
 }
 
+function pathOnly(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return displayUrl(url);
+  }
+}
+
 async function recordFailure(client: HttpClient, url: string, response: Response): Promise<void> {
   const contentType = response.headers.get('content-type') ?? undefined;
   const isJson = contentType !== undefined && /json/i.test(contentType);
+  // A redirect is an answer, not a failure (the authorization endpoint answers with one).
+  if (response.status >= 300 && response.status < 400) return;
   if (response.ok && !isJson) return;
   // Read a copy; the caller still gets the whole body.
   let text = '';
@@ -271,11 +317,12 @@ export function networkFacts(error: unknown, proxy: string | undefined): Network
   if (
     proxy !== undefined &&
     facts.code !== undefined &&
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(facts.code)
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/.test(
+      facts.code,
+    )
   ) {
-    // undici reports a refused proxy connection with the proxy's address in the message.
-    const proxyUrl = new URL(proxy);
-    if (text.includes(`${proxyUrl.hostname}`) || text.includes(`:${proxyUrl.port}`)) facts.atProxy = true;
+    // Through a proxy this process only ever opens connections to the proxy: the target is the proxy's job.
+    facts.atProxy = true;
   }
   facts.message = text.slice(0, 300);
   return facts;

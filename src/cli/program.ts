@@ -3,7 +3,7 @@ import { usageError } from '../core/errors.js';
 import type { CommonOptions } from './context.js';
 import type { ParsedCommand } from './main.js';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 
 function seconds(name: string) {
   return (value: string): number => {
@@ -88,6 +88,17 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
     (options) => select(options, async (ctx) => (await import('./commands/status.js')).runStatus(ctx)),
   );
 
+  withCommon(program.command('doctor').description('diagnose why a sign-in fails, and say how to fix it'))
+    .addOption(
+      new Option('--timeout <seconds>', 'bound on each network probe')
+        .argParser(seconds('--timeout'))
+        .default(5),
+    )
+    .option('--report <file>', 'write a Markdown report, secrets redacted, to attach to a support ticket')
+    .action((options) =>
+      select(options, async (ctx) => (await import('./commands/doctor.js')).runDoctor(ctx, options)),
+    );
+
   withCommon(program.command('logout').description('revoke the tokens and remove the stored credentials'))
     .option('--no-revoke', 'only remove the stored credentials')
     .action((options) =>
@@ -117,6 +128,7 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
       ),
     )
     .option('--json', 'print the issuer facts as JSON')
+    .option('--stats-file <path>', 'keep request counters (token, refresh, …) as JSON in this file')
     .action((options) =>
       select(options, async (ctx) => (await import('./commands/dev-issuer.js')).runDevIssuer(ctx, options)),
     );

@@ -12,7 +12,9 @@ export type ExchangePhase =
   | 'device_authorization'
   | 'device_poll'
   | 'revocation'
-  | 'userinfo';
+  | 'userinfo'
+  /** The doctor's own DNS / TCP / TLS / proxy probes of a host. */
+  | 'connection';
 
 /** What the HTTP layer saw when a network exchange failed before any HTTP answer. */
 export interface NetworkFacts {
@@ -73,6 +75,11 @@ const CONNECT = new Set([
   'AbortError',
 ]);
 
+/** Through a proxy every connection is to the proxy: these errnos mean the proxy itself is not there. */
+const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** CONNECT answers by which a proxy says it could not reach the host (RFC 9110 §15.6.3, §15.6.5). */
+const PROXY_UPSTREAM_FAILED = new Set([502, 503, 504]);
+
 /** RFC 6749 §5.2 and RFC 8628 §3.5 error codes, and widespread non-standard ones, to catalog codes. */
 const OAUTH_ERRORS: Record<string, ErrorCode> = {
   invalid_client: 'invalid_client',
@@ -85,6 +92,10 @@ const OAUTH_ERRORS: Record<string, ErrorCode> = {
   server_error: 'server_error',
   expired_token: 'login_timeout',
   slow_down: 'rate_limited',
+  unsupported_grant_type: 'unauthorized_client',
+  unsupported_response_type: 'unauthorized_client',
+  // OIDC Core §3.1.2.6: the provider needs the user (or an administrator) to consent first.
+  consent_required: 'access_denied',
   // Vendor codes for a dead refresh token.
   refresh_token_expired: 'refresh_rejected',
   refresh_token_reused: 'refresh_rejected',
@@ -102,6 +113,7 @@ const PHASE_WORDS: Record<ExchangePhase, string> = {
   device_poll: 'waiting for the device sign-in',
   revocation: 'revoking the token',
   userinfo: 'calling the userinfo endpoint',
+  connection: 'when connecting',
 };
 
 function hostOf(url: string | undefined): string | undefined {
@@ -141,13 +153,21 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
           base,
         );
       }
+      if (PROXY_UPSTREAM_FAILED.has(net.proxyStatus)) {
+        // The proxy accepted the CONNECT but could not reach the host itself (squid: ERR_CONNECT_FAIL, ERR_DNS_FAIL).
+        return new KeyturnError(
+          'connect_failed',
+          `The proxy ${net.proxy ?? ''} could not reach ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
+          { ...base, transient: true },
+        );
+      }
       return new KeyturnError(
         'proxy_denied',
         `The proxy ${net.proxy ?? ''} refused the connection to ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
         base,
       );
     }
-    if (net.atProxy === true || (net.proxy !== undefined && (code === 'ECONNREFUSED' || DNS.has(code)))) {
+    if (net.atProxy === true || (net.proxy !== undefined && (PROXY_UNREACHABLE.has(code) || DNS.has(code)))) {
       return new KeyturnError(
         'proxy_unreachable',
         `The proxy ${net.proxy ?? ''} cannot be reached (${code || 'no answer'}) ${where}.`,
@@ -276,4 +296,57 @@ function refreshRejected(
     `${why} (${said}). Your sign-in has ended; sign in again.`,
     options,
   );
+}
+
+/** Codes that say a host could not be reached at all: DNS, TCP, TLS or the proxy in between. */
+export const NETWORK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'dns_failed',
+  'connect_failed',
+  'proxy_unreachable',
+  'proxy_auth_required',
+  'proxy_denied',
+  'tls_untrusted',
+  'tls_hostname_mismatch',
+  'tls_expired',
+]);
+
+/** OAuth error codes an error page may name (RFC 6749 §4.1.2.1, and vendors' own). */
+const PAGE_ERRORS =
+  /\b(invalid_client|unauthorized_client|invalid_scope|redirect_uri_mismatch|invalid_redirect_uri|access_denied|unsupported_response_type|invalid_request|server_error|temporarily_unavailable|deleted_client|disabled_client|org_internal|admin_policy_enforced|application_suspended)\b/;
+
+/** The visible text of an HTML page, on one line. */
+export function pageText(body: string): string {
+  return body
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * Reads the OAuth error out of an authorization endpoint's error page: providers cannot redirect an
+ * unknown client or an unregistered redirect URI back (RFC 6749 §4.1.2.1), so they render the error
+ * instead. Recognises `error: code` / `error=code` / `Error 400: code` and, failing that, an error code
+ * or a provider's phrasing (table in providers.ts) anywhere in the text. undefined: no OAuth error seen.
+ */
+export function readErrorPage(body: string): { error: string; description?: string } | undefined {
+  const text = pageText(body);
+  const described = /\berror_description\s*[:=]\s*"?(.{1,300}?)"?(?=\s+\w+\s*[:=]\s|$)/i.exec(text)?.[1];
+  const named =
+    // OAuth error codes are snake_case: "An error: try again" names none.
+    /\berror\s*[:=]\s*"?([a-z][a-z0-9]*_[a-z0-9_]{2,60})\b/i.exec(text)?.[1] ??
+    /\bError\s+\d{3}\s*:\s*([a-z][a-z0-9]*_[a-z0-9_]{2,60})\b/.exec(text)?.[1] ??
+    PAGE_ERRORS.exec(text)?.[1];
+  const description = described ?? (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+  if (named !== undefined) return { error: named, description };
+  // No code, but a provider's own words (an AADSTS number, "Callback URL mismatch", …).
+  if (/\bAADSTS\d+/.test(text) || matchProviderRule('invalid_request', text) !== undefined) {
+    return { error: 'invalid_request', description };
+  }
+  return undefined;
 }

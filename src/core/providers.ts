@@ -77,6 +77,30 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   },
   {
     provider: 'Microsoft Entra',
+    description: /AADSTS9002326\b/,
+    code: 'unauthorized_client',
+    note: 'Entra: the redirect URI is registered as a single-page application; register it under "Mobile and desktop applications" (AADSTS9002326).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS700025\b/,
+    code: 'invalid_client',
+    note: 'Entra: the app is a public client, so no client secret may be sent: remove `client_secret` (AADSTS700025).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS7000112\b/,
+    code: 'invalid_client',
+    note: 'Entra: the application is disabled in the tenant (AADSTS7000112).',
+  },
+  {
+    provider: 'Microsoft Entra',
+    description: /AADSTS(50105|50020)\b/,
+    code: 'access_denied',
+    note: 'Entra: this account is not assigned to the app or not part of the tenant; an administrator must add it.',
+  },
+  {
+    provider: 'Microsoft Entra',
     description: /AADSTS(50196|50199)\b/,
     code: 'rate_limited',
     note: 'Entra: too many requests in a loop (AADSTS50196).',
@@ -99,6 +123,19 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
     error: 'admin_policy_enforced',
     code: 'access_denied',
     note: "Google: the Workspace administrator's policy blocks this app.",
+  },
+  {
+    provider: 'Google',
+    error: 'disabled_client',
+    code: 'invalid_client',
+    note: 'Google: the OAuth client is disabled.',
+  },
+  {
+    provider: 'Google',
+    error: 'invalid_client',
+    description: /Invalid client type/i,
+    code: 'unauthorized_client',
+    note: 'Google: the device flow needs an OAuth client of type "TVs and Limited Input devices".',
   },
   {
     provider: 'Google',
@@ -134,6 +171,12 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   },
   {
     provider: 'GitHub',
+    error: 'application_suspended',
+    code: 'invalid_client',
+    note: 'GitHub: the OAuth app is suspended.',
+  },
+  {
+    provider: 'GitHub',
     error: 'unverified_user_email',
     code: 'access_denied',
     note: 'GitHub: the account has no verified email.',
@@ -157,7 +200,25 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
     code: 'unauthorized_client',
     note: 'Okta: enable the grant type in the app settings.',
   },
+  {
+    provider: 'Okta',
+    description: /client secret supplied for a confidential client is invalid/i,
+    code: 'invalid_client',
+    note: 'Okta: the client secret is wrong; copy it again from the app settings.',
+  },
+  {
+    provider: 'Okta',
+    description: /Policy evaluation failed/i,
+    code: 'access_denied',
+    note: 'Okta: an access policy of the authorization server denies this client or user.',
+  },
   // Auth0
+  {
+    provider: 'Auth0',
+    description: /Service not enabled within domain/i,
+    code: 'invalid_scope',
+    note: 'Auth0: the API (audience) asked for is not defined in this tenant.',
+  },
   {
     provider: 'Auth0',
     description: /Grant type '.*' not allowed for the client/i,
@@ -186,8 +247,7 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   },
   {
     provider: 'Keycloak',
-    description:
-      /not allowed to initiate OAuth 2\.0 Device Authorization Grant|flow is disabled for the client/i,
+    description: /not allowed to initiate OAuth 2\.0 Device Authorization Grant/i,
     code: 'unauthorized_client',
     note: 'Keycloak: turn on "OAuth 2.0 Device Authorization Grant" for the client.',
   },
@@ -198,6 +258,18 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
       /(Token|Session) is not active|Session not active|Stale token|Maximum allowed refresh token reuse/i,
     code: 'refresh_rejected',
     note: 'Keycloak: the SSO session ended or the refresh token was reused.',
+  },
+  {
+    provider: 'Keycloak',
+    description: /Standard flow is disabled for the client|Client not enabled to retrieve service account/i,
+    code: 'unauthorized_client',
+    note: 'Keycloak: turn on the flow for the client ("Standard flow" for browser sign-in, "Service accounts").',
+  },
+  {
+    provider: 'Keycloak',
+    description: /Invalid scopes?:/i,
+    code: 'invalid_scope',
+    note: "Keycloak: a requested scope is not among the client's client scopes.",
   },
   {
     provider: 'Keycloak',

@@ -234,6 +234,9 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<RunningIssu
   jwk.alg = 'RS256';
   jwk.use = 'sig';
 
+  // Behind a proxy of the caller's own, every endpoint is published under the proxy's address.
+  const publicHost = opts.publicUrl === undefined ? undefined : new URL(opts.publicUrl).host;
+
   // Filled in once the port (and so the issuer URL) is known.
   const mounted: { provider?: Provider; callback?: ReturnType<Provider['callback']> } = {};
 
@@ -259,6 +262,7 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<RunningIssu
       return;
     }
     if (method === 'GET' && pathname === ROUTES.authorization) addConsentPromptForOfflineAccess(req);
+    if (publicHost !== undefined) req.headers.host = publicHost;
     void callback(req, res);
   };
 

@@ -1,0 +1,181 @@
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { KeyturnError, isKeyturnError } from '../../core/errors.js';
+import { passed, problem, type Finding } from '../../core/diagnosis.js';
+import { readCaFile, type CaSource } from '../http.js';
+import { parseAuthFile } from '../file-store.js';
+import type { PortHolder } from '../loopback.js';
+
+/** Each CA setting in force names a readable file with at least one PEM certificate. */
+export function checkCaSources(sources: readonly CaSource[]): Finding[] {
+  return sources.map((source) => {
+    try {
+      const count = readCaFile(source).length;
+      return passed(
+        'ca_files',
+        `${source.setting}=${source.path} holds ${count} certificate${count === 1 ? '' : 's'}`,
+        {
+          setting: source.setting,
+          path: source.path,
+          certificates: count,
+        },
+      );
+    } catch (error) {
+      if (isKeyturnError(error)) return problem(error);
+      throw error;
+    }
+  });
+}
+
+const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+
+/**
+ * The credential file: folder 0700 and file 0600 (SPEC "Credential store"), readable and parseable.
+ * A missing file is no problem (nobody signed in yet).
+ */
+export async function checkStoreFile(path: string, platform: string = process.platform): Promise<Finding[]> {
+  const dir = dirname(path);
+  const [dirStat, fileStat] = await Promise.all([
+    stat(dir).catch(() => undefined),
+    stat(path).catch(() => undefined),
+  ]);
+  if (fileStat === undefined) return [];
+  const findings: Finding[] = [];
+  if (platform !== 'win32' && dirStat !== undefined) {
+    const fileOpen = (fileStat.mode & 0o077) !== 0;
+    const dirWritable = (dirStat.mode & 0o022) !== 0;
+    const dirOpen = (dirStat.mode & 0o077) !== 0;
+    if (fileOpen || dirOpen) {
+      const what = [
+        fileOpen ? `${path} has mode ${octal(fileStat.mode)}` : undefined,
+        dirOpen ? `its folder ${dir} has mode ${octal(dirStat.mode)}` : undefined,
+      ].filter(Boolean);
+      const fix = [dirOpen ? `chmod 700 ${dir}` : undefined, fileOpen ? `chmod 600 ${path}` : undefined]
+        .filter(Boolean)
+        .join(' && ');
+      findings.push(
+        problem(
+          new KeyturnError(
+            'store_insecure',
+            `${what.join(' and ')}: other users of this machine can ${fileOpen || dirWritable ? 'read or replace your tokens' : 'list your credential folder'}.`,
+            {
+              fix: `\`${fix}\``,
+              evidence: {
+                path,
+                file_mode: octal(fileStat.mode),
+                folder: dir,
+                folder_mode: octal(dirStat.mode),
+              },
+            },
+          ),
+          fileOpen || dirWritable ? 'error' : 'warning',
+        ),
+      );
+    }
+  }
+  try {
+    const doc = parseAuthFile(await readFile(path, 'utf8'), path);
+    const n = Object.keys(doc.profiles).length;
+    if (findings.length === 0) {
+      findings.push(
+        passed(
+          'store',
+          `Credential file ${path} is private (${octal(fileStat.mode)}) and valid (${n} profile${n === 1 ? '' : 's'})`,
+          {
+            path,
+            file_mode: octal(fileStat.mode),
+            profiles: n,
+          },
+        ),
+      );
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    findings.push(
+      problem(
+        isKeyturnError(error)
+          ? error
+          : new KeyturnError(
+              'store_unreadable',
+              `The credential file ${path} cannot be read (${code ?? 'error'}).`,
+              {
+                fix: `Check its owner and mode: \`ls -l ${path}\`; or move it aside and sign in again.`,
+                evidence: { path, errno: code },
+              },
+            ),
+      ),
+    );
+  }
+  return findings;
+}
+
+function bindAddresses(hostname: string): string[] {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+}
+
+/** Binds and releases at once: the OS says whether another process holds the port. */
+function tryBind(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'EUNKNOWN'));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * The loopback redirect port (RFC 8252 §7.3) is free, or held by whom — the case of seed 002, where
+ * WSL's relay held 1455 and every sign-in failed with an unrelated message.
+ */
+export async function checkRedirectPort(
+  redirectUri: string,
+  fallback: boolean,
+  findPortHolder: (port: number) => Promise<PortHolder | undefined>,
+): Promise<Finding> {
+  const url = new URL(redirectUri);
+  const port = Number(url.port || 80);
+  const results = await Promise.all(bindAddresses(url.hostname).map((host) => tryBind(host, port)));
+  // EADDRNOTAVAIL: no ::1 on this machine; the other address decides.
+  const failure = results.find(
+    (code) => code !== undefined && code !== 'EADDRNOTAVAIL' && code !== 'EAFNOSUPPORT',
+  );
+  const evidence: Record<string, unknown> = { port, redirect_uri: redirectUri };
+  if (failure === undefined)
+    return passed('redirect_port', `Port ${port} of the redirect URI is free`, evidence);
+  if (failure === 'EACCES') {
+    return problem(
+      new KeyturnError('port_in_use', `This user may not listen on port ${port} (EACCES).`, {
+        fix: 'Use a redirect URI with a port above 1023, registered at the provider.',
+        evidence: { ...evidence, errno: failure },
+      }),
+    );
+  }
+  const holder = await findPortHolder(port).catch(() => undefined);
+  if (holder?.pid !== undefined) evidence.pid = holder.pid;
+  if (holder?.name !== undefined) evidence.process_name = holder.name;
+  if (holder?.command !== undefined) evidence.command = holder.command;
+  const who =
+    holder?.pid === undefined
+      ? 'another process (the OS does not say which to this user)'
+      : `pid ${holder.pid}${holder.name === undefined ? '' : ` (${holder.name})`}${holder.keyturn ? ', another keyturn sign-in waiting for its browser' : ''}`;
+  const stop =
+    holder?.pid === undefined
+      ? `Find it with \`ss -ltnp 'sport = :${port}'\` and stop it`
+      : holder.keyturn
+        ? `Finish or cancel the other sign-in (Ctrl-C in its terminal)`
+        : `Stop ${holder.name ?? 'it'} (\`kill ${holder.pid}\`)`;
+  return problem(
+    new KeyturnError(
+      'port_in_use',
+      `Port ${port} of the redirect URI ${redirectUri} is held by ${who}: the sign-in callback cannot listen there.`,
+      {
+        fix: fallback
+          ? `${stop}; meanwhile \`keyturn login\` falls back to another port (redirect_port_fallback = true).`
+          : `${stop}, or set \`redirect_port_fallback = true\` if the provider accepts any loopback port.`,
+        evidence: { ...evidence, errno: failure },
+      },
+    ),
+    fallback ? 'warning' : 'error',
+  );
+}

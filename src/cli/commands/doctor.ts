@@ -1,0 +1,58 @@
+import { writeFile } from 'node:fs/promises';
+import { KeyturnError } from '../../core/errors.js';
+import { formatFindings, renderMarkdown, summaryLine, type Severity } from '../../core/diagnosis.js';
+import type { CommandContext } from '../context.js';
+
+export interface DoctorOptions {
+  timeout: number;
+  report?: string;
+}
+
+const COLOURS: Record<Severity, string> = { error: '31', warning: '33', info: '2', ok: '32' };
+
+/**
+ * `keyturn doctor`: one line per check (✓ / ! / ✗), the cause and the fix under each problem, like
+ * `gh auth status`; `--json` prints SPEC.md's document; `--report FILE` writes the Markdown report.
+ * Exit 0 when no finding is an error, 1 otherwise (SPEC.md "Exit codes").
+ */
+export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<number> {
+  const profile = await ctx.profile();
+  const [{ runDoctor: doctor }, { VERSION }] = await Promise.all([
+    import('../../flows/doctor.js'),
+    import('../program.js'),
+  ]);
+  const { report, context, secrets } = await doctor(ctx.deps, {
+    profile,
+    timeoutSeconds: options.timeout,
+    version: VERSION,
+  });
+  if (options.report !== undefined) {
+    try {
+      await writeFile(options.report, renderMarkdown(report, context, secrets), { mode: 0o600 });
+    } catch (error) {
+      throw new KeyturnError(
+        'usage',
+        `Cannot write the report to ${options.report}: ${(error as Error).message}`,
+        {
+          fix: 'Pass `--report` a path in a folder you can write to.',
+        },
+      );
+    }
+  }
+  if (ctx.json) ctx.output.json(report);
+  else {
+    const paint = (severity: Severity, text: string) =>
+      ctx.output.colour ? `\u001b[${COLOURS[severity]}m${text}\u001b[0m` : text;
+    const where = profile.issuer ?? profile.tokenEndpoint ?? 'no issuer';
+    ctx.output.info(
+      `keyturn doctor: profile ${profile.name}, ${where}${profile.clientId ? `, client ${profile.clientId}` : ''}`,
+    );
+    for (const line of formatFindings(report)) {
+      ctx.output.info(line.text.startsWith('    ') ? line.text : paint(line.severity, line.text));
+    }
+    ctx.output.info(`${summaryLine(report)} (${(context.durationMs / 1000).toFixed(1)} s).`);
+  }
+  if (options.report !== undefined)
+    ctx.output.info(`Report written to ${options.report} (secrets redacted).`);
+  return report.ok ? 0 : 1;
+}

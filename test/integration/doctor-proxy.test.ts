@@ -1,0 +1,110 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
+import { tempHome } from '../helpers/cli.js';
+import { createTestCa, type TestCa } from '../helpers/certs.js';
+import { codes, finding, problems, runDoctor } from '../helpers/doctor.js';
+import { freePort, startSquid, type Squid } from '../helpers/squid.js';
+
+// This file's fixed port (range 18470-18489).
+const REDIRECT_URI = 'http://127.0.0.1:18474/auth/callback';
+
+let ca: TestCa;
+let issuer: RunningIssuer;
+let open: Squid;
+let auth: Squid;
+let deny: Squid;
+let home: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  // A corporate-looking setup: an HTTPS provider reached only through Debian's squid.
+  ca = await createTestCa('keyturn proxy test CA');
+  const leaf = await ca.issue(['DNS:localhost']);
+  [issuer, open, auth, deny] = await Promise.all([
+    startIssuer({ https: { key: leaf.key, cert: leaf.cert } }),
+    startSquid('open'),
+    startSquid('auth'),
+    startSquid('deny'),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([issuer?.close(), open?.close(), auth?.close(), deny?.close()]);
+  await ca?.cleanup();
+});
+
+afterEach(async () => {
+  await cleanup?.();
+});
+
+async function doctorThrough(proxy: string, env: Record<string, string> = {}) {
+  ({ home, cleanup } = await tempHome());
+  return runDoctor(
+    ['--issuer', issuer.issuer, '--client-id', issuer.clientId, '--redirect-uri', REDIRECT_URI],
+    {
+      home,
+      env: { HTTPS_PROXY: proxy, NODE_EXTRA_CA_CERTS: ca.certPath, ...env },
+    },
+  );
+}
+
+describe('keyturn doctor through a proxy (squid)', () => {
+  it('finds nothing wrong through a working proxy, and the traffic goes through it', async () => {
+    const { code, report } = await doctorThrough(open.url);
+    expect(problems(report)).toEqual([]);
+    expect(code).toBe(0);
+    expect(finding(report, 'proxy').evidence).toMatchObject({ proxy: open.url, proxy_status: 200 });
+    expect(codes(report, 'ok')).toEqual(
+      expect.arrayContaining(['tls', 'discovery', 'authorization_endpoint', 'token_endpoint']),
+    );
+    const log = await open.accessLog();
+    const port = new URL(issuer.issuer).port;
+    expect(log).toMatch(new RegExp(`TCP_TUNNEL/200 .* CONNECT localhost:${port} `));
+    // The probe's own tunnel, discovery, the authorization and the token request: several tunnels.
+    expect(log.match(new RegExp(`CONNECT localhost:${port} `, 'g'))?.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('names a proxy that asks for credentials (proxy_auth_required)', async () => {
+    const { code, report } = await doctorThrough(auth.url);
+    expect(codes(report)).toEqual(['proxy_auth_required']);
+    expect(code).toBe(1);
+    expect(finding(report, 'proxy_auth_required').evidence).toMatchObject({
+      proxy: auth.url,
+      proxy_status: 407,
+      proxy_authenticate: expect.stringContaining('keyturn-test-proxy'),
+    });
+  });
+
+  it('gets through that proxy with the credentials in the proxy URL, and never shows them', async () => {
+    const { code, report } = await doctorThrough(auth.urlWithCredentials);
+    expect(problems(report)).toEqual([]);
+    expect(code).toBe(0);
+    const password = new URL(auth.urlWithCredentials).password;
+    expect(JSON.stringify(report)).not.toContain(password);
+    expect(finding(report, 'proxy').evidence.proxy).toBe(auth.url);
+  });
+
+  it('names a proxy that refuses the CONNECT (proxy_denied)', async () => {
+    const { report } = await doctorThrough(deny.url);
+    expect(codes(report)).toEqual(['proxy_denied']);
+    expect(finding(report, 'proxy_denied').evidence).toMatchObject({ proxy: deny.url, proxy_status: 403 });
+  });
+
+  it('names a proxy address where nothing listens (proxy_unreachable)', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const { report } = await doctorThrough(nowhere);
+    expect(codes(report)).toEqual(['proxy_unreachable']);
+    expect(finding(report, 'proxy_unreachable').evidence).toMatchObject({
+      proxy: nowhere,
+      errno: 'ECONNREFUSED',
+    });
+  });
+
+  it('goes around the proxy for the hosts in NO_PROXY (lower case too), as curl does', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const { report } = await doctorThrough(nowhere, { no_proxy: 'example.invalid,localhost' });
+    expect(problems(report)).toEqual([]);
+    expect(codes(report, 'ok')).toContain('connect');
+    expect(codes(report, 'ok')).not.toContain('proxy');
+  });
+});
