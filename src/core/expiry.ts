@@ -3,38 +3,45 @@ import type { OAuthCredentials, TokenResponse } from './credentials.js';
 /** Default `--min-ttl`: refresh when the access token expires within this many seconds. */
 export const DEFAULT_MIN_TTL = 60;
 
-/** Reads the `exp` claim of a JWT without verifying it: only to know when our own token expires. */
-export function jwtExpiry(token: string): number | undefined {
+/** The `exp` and `iat` claims of a JWT, read without verifying it: only to know when our own token expires. */
+export function jwtTimes(token: string): { exp?: number; iat?: number } | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[1] === undefined) return undefined;
   try {
     const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/'));
     const payload: unknown = JSON.parse(json);
-    if (typeof payload === 'object' && payload !== null && 'exp' in payload) {
-      const exp = (payload as { exp: unknown }).exp;
-      return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
-    }
+    if (typeof payload !== 'object' || payload === null) return undefined;
+    const { exp, iat } = payload as { exp?: unknown; iat?: unknown };
+    const times: { exp?: number; iat?: number } = {};
+    if (typeof exp === 'number' && Number.isFinite(exp)) times.exp = exp;
+    if (typeof iat === 'number' && Number.isFinite(iat)) times.iat = iat;
+    return times.exp === undefined ? undefined : times;
   } catch {
     return undefined;
   }
-  return undefined;
+}
+
+/** The `exp` claim of a JWT access token, unverified. */
+export function jwtExpiry(token: string): number | undefined {
+  return jwtTimes(token)?.exp;
 }
 
 /**
- * When the access token expires, in unix seconds. `expires_in` (RFC 6749 §5.1) is relative to
- * the response, so it is measured on our clock and survives clock skew; the JWT `exp` is the
- * provider's clock, so it is used only when it is sooner (a token the provider already considers
- * expired must not be served).
+ * When the access token expires, in unix seconds on OUR clock. `requestedAt` is when the token
+ * request was sent: `expires_in` (RFC 6749 §5.1) counts from the response, so anchoring it a little
+ * earlier errs on the safe side. A JWT access token's lifetime is `exp - iat` (RFC 7519 §4.1.4,
+ * §4.1.6), anchored on our clock too, so a skewed local clock changes neither; the shorter of the
+ * two lifetimes wins. Only a JWT with `exp` and no `iat` is taken at its word, on the provider's clock.
  */
-export function computeExpiresAt(response: TokenResponse, nowSeconds: number): number | undefined {
-  const fromExpiresIn =
-    typeof response.expires_in === 'number' && Number.isFinite(response.expires_in)
-      ? nowSeconds + Math.floor(response.expires_in)
-      : undefined;
-  const fromJwt = jwtExpiry(response.access_token);
-  if (fromExpiresIn === undefined) return fromJwt;
-  if (fromJwt === undefined) return fromExpiresIn;
-  return Math.min(fromExpiresIn, fromJwt);
+export function computeExpiresAt(response: TokenResponse, requestedAt: number): number | undefined {
+  const lifetimes: number[] = [];
+  if (typeof response.expires_in === 'number' && Number.isFinite(response.expires_in)) {
+    lifetimes.push(Math.floor(response.expires_in));
+  }
+  const jwt = jwtTimes(response.access_token);
+  if (jwt?.exp !== undefined && jwt.iat !== undefined) lifetimes.push(jwt.exp - jwt.iat);
+  if (lifetimes.length > 0) return requestedAt + Math.min(...lifetimes);
+  return jwt?.exp;
 }
 
 /** Seconds of life left, or undefined when the expiry is unknown. */
@@ -46,16 +53,32 @@ export function secondsLeft(
 }
 
 /**
- * Whether the access token must be refreshed before use: it expires within `minTtl` seconds.
- * A token with no known expiry is used as is (the provider will say when it is not valid).
+ * The refresh margin actually applied: `minTtl`, except when the provider's tokens live no longer
+ * than that — then no refresh could ever satisfy it, and refreshing on every call would only hammer
+ * the provider, so the token is refreshed at half its life instead.
+ */
+export function refreshMargin(
+  creds: Pick<OAuthCredentials, 'expires_at'> & { obtained_at?: number },
+  minTtl: number,
+): number {
+  if (creds.expires_at === undefined || creds.obtained_at === undefined) return minTtl;
+  const lifetime = creds.expires_at - creds.obtained_at;
+  return lifetime > 0 && lifetime <= minTtl ? lifetime / 2 : minTtl;
+}
+
+/**
+ * Whether the access token must be refreshed before use: it expires within `minTtl` seconds (see
+ * {@link refreshMargin} for tokens that never live that long). Both ends are on the local clock,
+ * so clock skew with the provider does not matter. A token with no known expiry is used as is (the
+ * provider will say when it is not valid).
  */
 export function needsRefresh(
-  creds: Pick<OAuthCredentials, 'expires_at'>,
+  creds: Pick<OAuthCredentials, 'expires_at'> & { obtained_at?: number },
   nowSeconds: number,
   minTtl: number = DEFAULT_MIN_TTL,
 ): boolean {
   const left = secondsLeft(creds, nowSeconds);
-  return left !== undefined && left <= minTtl;
+  return left !== undefined && left <= refreshMargin(creds, minTtl);
 }
 
 /** Builds stored credentials from a token response, keeping the old refresh token when none is returned. */
@@ -67,6 +90,7 @@ export function credentialsFromTokenResponse(
     previous?: OAuthCredentials;
     claims?: OAuthCredentials['claims'];
   },
+  /** Unix seconds when the token request was sent. */
   nowSeconds: number,
 ): OAuthCredentials {
   const creds: OAuthCredentials = {

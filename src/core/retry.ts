@@ -1,6 +1,6 @@
 /**
- * Backoff for transient failures: exponential with full jitter, honouring Retry-After, bounded in
- * total time. Pure: the caller brings the clock, the sleep and the random source.
+ * Backoff for transient failures: exponential with jitter, honouring Retry-After, bounded in total
+ * time. Pure: the caller brings the clock, the sleep and the random source.
  */
 export interface RetryPolicy {
   /** Give up when the next attempt would start later than this many ms after the first. */
@@ -12,8 +12,12 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { totalMs: 30_000, baseMs: 500, maxDelayMs: 8_000 };
 
 /**
- * The delay before retry number `attempt` (1 for the first retry), or undefined to give up.
- * `retryAfterSeconds` (RFC 9110 §10.2.3) wins over the computed delay when larger.
+ * The delay before retry number `attempt` (1 for the first retry), or undefined to give up. The
+ * delay is drawn between half and all of `baseMs · 2^(attempt-1)` (capped at `maxDelayMs`): jitter
+ * spreads the retries of many clients without letting them bunch at zero. `retryAfterSeconds`
+ * (RFC 9110 §10.2.3) is honoured as a minimum. A delay that would end after `totalMs` is shortened
+ * to end there, unless even its minimum (half the ceiling, or Retry-After) does not fit: then give up.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
  */
 export function nextDelay(
   policy: RetryPolicy,
@@ -22,15 +26,19 @@ export function nextDelay(
   random: () => number,
   retryAfterSeconds?: number,
 ): number | undefined {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseMs * 2 ** (attempt - 1));
-  // Full jitter, but never below half the ceiling so retries do not bunch at zero.
-  let delay = ceiling / 2 + random() * (ceiling / 2);
-  if (retryAfterSeconds !== undefined && retryAfterSeconds * 1000 > delay) delay = retryAfterSeconds * 1000;
-  if (elapsedMs + delay > policy.totalMs) return undefined;
-  return Math.round(delay);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  const retryAfterMs = retryAfterSeconds === undefined ? 0 : retryAfterSeconds * 1000;
+  const minimum = Math.max(ceiling / 2, retryAfterMs);
+  const remaining = policy.totalMs - elapsedMs;
+  if (minimum > remaining) return undefined;
+  const drawn = Math.max(ceiling / 2 + random() * (ceiling / 2), retryAfterMs);
+  return Math.round(Math.min(drawn, remaining));
 }
 
-/** Parses Retry-After: delta-seconds or an HTTP date. */
+/**
+ * Parses Retry-After: delta-seconds or an HTTP date, as seconds from `nowMs`.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+ */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
@@ -38,4 +46,14 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+
+/**
+ * The retry bound in force: `KEYTURN_RETRY_TIMEOUT` (seconds; 0 = no retry), else 30 s. A value
+ * that is not a number of seconds is ignored.
+ */
+export function retryTotalMsFromEnv(env: Record<string, string | undefined>): number {
+  const raw = env.KEYTURN_RETRY_TIMEOUT?.trim();
+  if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw)) return DEFAULT_RETRY.totalMs;
+  return Math.round(Number(raw) * 1000);
 }

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
-import { credentialsFromTokenResponse, needsRefresh } from '../core/expiry.js';
-import { DEFAULT_RETRY, nextDelay, type RetryPolicy } from '../core/retry.js';
+import { credentialsFromTokenResponse, needsRefresh, secondsLeft } from '../core/expiry.js';
+import { DEFAULT_RETRY, nextDelay, retryTotalMsFromEnv, type RetryPolicy } from '../core/retry.js';
 import { requireProvider, type Profile } from '../core/config.js';
-import type { OAuthCredentials } from '../core/credentials.js';
+import type { Credentials, OAuthCredentials } from '../core/credentials.js';
 import type { CredentialStore } from '../core/store.js';
-import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
-import { withFileLock } from '../adapters/lock.js';
+import type { OAuthConfig } from '../adapters/oauth.js';
+import { LockTimeoutError, withFileLock } from '../adapters/lock.js';
+import { FileStore } from '../adapters/file-store.js';
 import { deadSignIn, readCredentials } from './token.js';
 import { nowSeconds, type Deps } from './deps.js';
 
@@ -16,64 +17,116 @@ export interface RefreshInput {
   store: CredentialStore;
   /** The credentials the caller saw before taking the lock. */
   seen: OAuthCredentials;
+  /** Bound on the whole refresh (waiting for the lock and retrying transient failures), in ms. */
   retryTotalMs?: number;
-  /** Refresh even when the token is fresh (`getAccessToken({ forceRefresh })`). */
-  force?: boolean;
 }
 
 export function refreshLockPath(deps: Pick<Deps, 'paths'>, profile: string): string {
   return join(deps.paths.lockDir, `refresh-${encodeURIComponent(profile)}.lock`);
 }
 
+/** Same token set: another process has not refreshed (nor signed in) since we read it. */
+function sameTokens(a: Credentials | undefined, b: OAuthCredentials): boolean {
+  return (
+    a?.kind === 'oauth' &&
+    a.access_token === b.access_token &&
+    a.refresh_token === b.refresh_token &&
+    a.refresh_dead === undefined
+  );
+}
+
+/** Per-request bound (as adapters/http.ts); shorter when the retry bound is. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Beyond its retry bound a holder may still be in one last request; waiters allow for that. */
+const LOCK_WAIT_MARGIN_MS = 10_000;
+
 /**
  * Single-flight refresh across processes (RFC 6749 §6): take the profile's lock, re-read the store,
- * and skip the network when another process already refreshed; otherwise refresh once, retrying
- * transient failures within a bound, and write the rotated refresh token before releasing the lock.
+ * and skip the network when another process has refreshed meanwhile; otherwise refresh once,
+ * retrying transient failures within a bound, and store the rotated refresh token before releasing
+ * the lock. A permanent failure leaves the credentials in place, marked dead.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
 export async function refreshCredentials(
   deps: Deps,
   input: RefreshInput,
   signal?: AbortSignal,
-): Promise<OAuthCredentials> {
-  const policy: RetryPolicy = {
-    ...DEFAULT_RETRY,
-    totalMs: input.retryTotalMs ?? retryBoundFromEnv(deps.env),
-  };
+): Promise<Credentials> {
+  const totalMs = input.retryTotalMs ?? retryTotalMsFromEnv(deps.env);
+  const deadline = deps.now() + totalMs;
+  const requestTimeoutMs = Math.min(REQUEST_TIMEOUT_MS, Math.max(1_000, totalMs));
   const { output } = deps;
-  return withFileLock(
-    refreshLockPath(deps, input.profile.name),
-    async () => {
-      const current = await readCredentials(input.store, input.profile);
-      if (current.kind !== 'oauth')
-        throw new KeyturnError('internal', 'The profile holds an API key, not OAuth tokens.');
-      const dead = deadSignIn(current);
-      if (dead !== undefined) throw dead;
-      const changed = current.access_token !== input.seen.access_token;
-      if (!input.force && (changed || !needsRefresh(current, nowSeconds(deps), input.minTtl))) {
-        output.debug('another process refreshed already: using its token');
-        return current;
-      }
-      if (current.refresh_token === undefined) {
-        throw new KeyturnError(
-          'refresh_rejected',
-          'The access token has expired and no refresh token is held.',
-          {
-            fix: 'Sign in again: `keyturn login` (ask for the `offline_access` scope to stay signed in).',
-          },
-        );
-      }
-      return refreshWithRetry(deps, input, current, current.refresh_token, policy, signal);
-    },
-    {
-      timeoutMs: policy.totalMs + 60_000,
-      waitNoticeMs: 1500,
-      ...(signal === undefined ? {} : { signal }),
-      onLongWait: (holder) =>
-        output.info(
-          `waiting for pid ${holder.pid ?? '?'}, which is refreshing the token for profile "${input.profile.name}"…`,
-        ),
-    },
-  );
+  const lockPath = refreshLockPath(deps, input.profile.name);
+  try {
+    return await withFileLock(
+      lockPath,
+      async () => {
+        const current = await readCredentials(input.store, input.profile);
+        // `login --api-key` replaced the sign-in meanwhile: nothing to refresh.
+        if (current.kind !== 'oauth') return current;
+        const dead = deadSignIn(current);
+        if (dead !== undefined) throw dead;
+        const now = nowSeconds(deps);
+        if (!sameTokens(current, input.seen) || !needsRefresh(current, now, input.minTtl)) {
+          output.debug('another process refreshed already: using its token');
+          return current;
+        }
+        if (current.refresh_token === undefined) return withoutRefreshToken(deps, current, now);
+        return refreshWithRetry(deps, input, current, current.refresh_token, {
+          policy: { ...DEFAULT_RETRY, totalMs },
+          deadline,
+          requestTimeoutMs,
+          signal,
+        });
+      },
+      {
+        timeoutMs: totalMs + requestTimeoutMs + LOCK_WAIT_MARGIN_MS,
+        waitNoticeMs: 1500,
+        ...(signal === undefined ? {} : { signal }),
+        onLongWait: (holder) =>
+          output.info(
+            `waiting for pid ${holder.pid ?? '?'}, which is refreshing the token of profile "${input.profile.name}"…`,
+          ),
+      },
+    );
+  } catch (error) {
+    if (error instanceof LockTimeoutError) {
+      throw new KeyturnError(
+        'internal',
+        `Gave up waiting for pid ${error.holder.pid ?? '?'}, which has been refreshing the token of profile "${input.profile.name}" for too long.`,
+        {
+          transient: true,
+          fix: `If that process is stuck, stop it (\`kill ${error.holder.pid ?? 'PID'}\`) and try again (its lock file: ${lockPath}).`,
+          evidence: { pid: error.holder.pid, lock: lockPath },
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+/** No refresh token: a token that still works is served, with a warning; an expired one is the end. */
+function withoutRefreshToken(deps: Deps, current: OAuthCredentials, now: number): OAuthCredentials {
+  const left = secondsLeft(current, now);
+  if (left !== undefined && left > 0) {
+    deps.output.warn(
+      `The access token expires in ${left} s and cannot be renewed: no refresh token is held. Sign in again with the \`offline_access\` scope to stay signed in.`,
+    );
+    return current;
+  }
+  throw new KeyturnError('refresh_rejected', 'The access token has expired and no refresh token is held.', {
+    fix: 'Sign in again: `keyturn login` (ask for the `offline_access` scope to stay signed in).',
+  });
+}
+
+interface Attempts {
+  policy: RetryPolicy;
+  /** Epoch ms after which no new attempt starts (there is always a first one). */
+  deadline: number;
+  requestTimeoutMs: number;
+  signal: AbortSignal | undefined;
 }
 
 async function refreshWithRetry(
@@ -81,61 +134,159 @@ async function refreshWithRetry(
   input: RefreshInput,
   current: OAuthCredentials,
   refreshToken: string,
-  policy: RetryPolicy,
-  signal: AbortSignal | undefined,
-): Promise<OAuthCredentials> {
+  attempts: Attempts,
+): Promise<Credentials> {
   const profile = requireProvider(input.profile);
-  const http = await deps.http(profile);
+  // Loaded only by the one process that refreshes: the others, waiting on the lock, never need it.
+  const { configure, oauthFailure, oidc } = await import('../adapters/oauth.js');
+  const http = await deps.http(profile, { timeoutMs: attempts.requestTimeoutMs });
   const started = deps.now();
+  // The retry budget counts from the start of the command: time spent waiting for the lock is spent.
+  const budget: RetryPolicy = {
+    ...attempts.policy,
+    totalMs: Math.max(0, attempts.deadline - started),
+  };
+  let config: OAuthConfig | undefined;
+  let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
+  let requestedAt: number;
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const config = await configure(profile, http);
-        const tokens = await oidc.refreshTokenGrant(config, refreshToken);
-        const fresh = credentialsFromTokenResponse(
-          tokens,
-          { issuer: current.issuer, client_id: current.client_id, previous: current },
-          nowSeconds(deps),
+        config ??= await configure(profile, http);
+        // The last attempt ends by the deadline too (openid-client's timeout is in seconds).
+        config.timeout = Math.max(
+          1,
+          Math.ceil(Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()) / 1000),
         );
-        await input.store.put(profile.name, fresh);
-        return fresh;
+        requestedAt = nowSeconds(deps);
+        tokens = await oidc.refreshTokenGrant(config, refreshToken);
+        break;
       } catch (thrown) {
-        if (signal?.aborted) throw thrown;
+        if (attempts.signal?.aborted) throw thrown;
         const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'refresh', http);
         http.lastFailure = undefined;
         if (!error.transient) {
           if (error.code === 'refresh_rejected') {
-            // Keep the credentials (status still says who was signed in); remember the token is dead.
-            await input.store.put(profile.name, {
-              ...current,
-              refresh_dead: {
-                at: nowSeconds(deps),
-                code: error.code,
-                message: error.message,
-                fix: error.fix,
-              },
-            });
+            const rejected = signInAgain(error, input.profile);
+            const after = await markDead(input.store, profile.name, current, rejected, deps);
+            if (after !== undefined) return after;
+            throw rejected;
           }
           throw error;
         }
-        const delay = nextDelay(policy, attempt, deps.now() - started, deps.random, error.retryAfter);
-        if (delay === undefined) throw error;
+        const elapsed = deps.now() - started;
+        const delay = nextDelay(budget, attempt, elapsed, deps.random, error.retryAfter);
+        if (delay === undefined) throw gaveUp(error, attempt, elapsed);
         deps.output.info(`${error.message} Retrying in ${(delay / 1000).toFixed(1)} s…`);
-        await deps.sleep(delay, signal);
+        await deps.sleep(delay, attempts.signal);
       }
     }
   } finally {
     await http.close();
   }
+  const fresh = credentialsFromTokenResponse(
+    tokens,
+    { issuer: current.issuer, client_id: current.client_id, previous: current },
+    requestedAt,
+  );
+  // Stored before the lock is released, so the next process finds the rotated refresh token; and
+  // outside the retry loop: the old refresh token is spent now, a failed write must not resend it.
+  return putIfUnchanged(input.store, profile.name, current, fresh, deps);
 }
 
-/** KEYTURN_RETRY_TIMEOUT (seconds) bounds retrying transient failures; default 30 s. */
-export function retryBoundFromEnv(env: Record<string, string | undefined>): number {
-  const value = Number(env.KEYTURN_RETRY_TIMEOUT);
-  return Number.isFinite(value) &&
-    value >= 0 &&
-    env.KEYTURN_RETRY_TIMEOUT !== '' &&
-    env.KEYTURN_RETRY_TIMEOUT !== undefined
-    ? value * 1000
-    : DEFAULT_RETRY.totalMs;
+/** The same error with another message or fix. */
+function restate(error: KeyturnError, change: { message?: string; fix?: string }): KeyturnError {
+  return new KeyturnError(error.code, change.message ?? error.message, {
+    fix: change.fix ?? error.fix,
+    transient: error.transient,
+    cause: error,
+    evidence: error.evidence,
+    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+    ...(error.oauthError === undefined ? {} : { oauthError: error.oauthError }),
+    ...(error.oauthErrorDescription === undefined
+      ? {}
+      : { oauthErrorDescription: error.oauthErrorDescription }),
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+  });
+}
+
+/** The last transient error, saying that keyturn retried and that the sign-in is intact. */
+function gaveUp(error: KeyturnError, attempts: number, elapsedMs: number): KeyturnError {
+  const tried =
+    attempts === 1
+      ? 'No retry fits in the time bound'
+      : `Gave up after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s`;
+  return restate(error, {
+    message: `${error.message} ${tried} (KEYTURN_RETRY_TIMEOUT); the stored sign-in is kept.`,
+  });
+}
+
+/** The one thing to do after a dead refresh token, for this profile. */
+function signInAgain(error: KeyturnError, profile: Profile): KeyturnError {
+  const flag = profile.name === 'default' ? '' : ` --profile ${profile.name}`;
+  return restate(error, {
+    fix: `Sign in again: \`keyturn login${flag}\` (or \`keyturn login${flag} --device\` where no browser can reach this machine).`,
+  });
+}
+
+/**
+ * Keeps the credentials (status still says who was signed in) and remembers the refresh token is
+ * dead, so the next `token` fails at once with the same message and no network call. Returns the
+ * credentials of a sign-in that replaced this one meanwhile, if any.
+ */
+async function markDead(
+  store: CredentialStore,
+  profile: string,
+  current: OAuthCredentials,
+  error: KeyturnError,
+  deps: Deps,
+): Promise<Credentials | undefined> {
+  const dead: OAuthCredentials = {
+    ...current,
+    refresh_dead: { at: nowSeconds(deps), code: error.code, message: error.message, fix: error.fix },
+  };
+  const after = await putIfUnchanged(store, profile, current, dead, deps);
+  return after === dead ? undefined : after;
+}
+
+/**
+ * Writes `next` only if the store still holds `expected`: a `keyturn login` that finished while we
+ * were refreshing must not be overwritten by the outcome of refreshing the sign-in it replaced.
+ * Returns what the store holds afterwards.
+ */
+async function putIfUnchanged(
+  store: CredentialStore,
+  profile: string,
+  expected: OAuthCredentials,
+  next: OAuthCredentials,
+  deps: Deps,
+): Promise<Credentials> {
+  let changed = false;
+  let replaced: Credentials | undefined;
+  if (store instanceof FileStore) {
+    // Compare and write under the file's own lock: nothing can come in between.
+    await store.update((profiles) => {
+      const now = profiles[profile];
+      if (!sameTokens(now, expected)) {
+        changed = true;
+        replaced = now;
+        return false;
+      }
+      profiles[profile] = next;
+      return true;
+    });
+  } else {
+    const now = await store.get(profile);
+    if (sameTokens(now, expected)) await store.put(profile, next);
+    else {
+      changed = true;
+      replaced = now;
+    }
+  }
+  if (!changed) return next;
+  deps.output.debug('the stored sign-in changed during the refresh (a new login?): keeping it');
+  if (replaced === undefined) {
+    throw new KeyturnError('not_signed_in', `Profile "${profile}" was signed out during the refresh.`);
+  }
+  return replaced;
 }

@@ -12,8 +12,9 @@ import { nowSeconds, type Deps } from './deps.js';
 
 export interface TokenInput {
   profile: Profile;
+  /** Refresh when the access token expires within this many seconds (default 60). */
   minTtl?: number;
-  /** Bound on retrying transient refresh failures, in ms. */
+  /** Bound on a refresh (lock wait and retries of transient failures), in ms; default KEYTURN_RETRY_TIMEOUT or 30 s. */
   retryTotalMs?: number;
 }
 
@@ -80,6 +81,12 @@ export async function readCredentials(store: CredentialStore, profile: Profile):
   return credentials;
 }
 
+/**
+ * A valid access token: the stored one, or a refreshed one when it expires within `minTtl`
+ * (single flight across processes, see flows/refresh.ts). A sign-in whose refresh token was
+ * rejected fails at once, without a network call.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
 export async function getAccessToken(
   deps: Deps,
   input: TokenInput,

@@ -26,22 +26,24 @@ export function formatStatus(report: StatusReport): string[] {
     lines.push(
       `  ${mark} ${was} as ${who || report.subject || 'unknown'}${report.subject ? ` (sub ${report.subject})` : ''}`,
     );
+    const dead = report.state === 'sign_in_required';
     if (report.expires_in !== null && report.expires_at !== null) {
       const at = new Date(report.expires_at * 1000)
         .toISOString()
         .replace('T', ' ')
         .replace(/\.\d+Z$/, ' UTC');
-      lines.push(
-        report.expires_in > 0
-          ? `  ✓ Access token valid for ${duration(report.expires_in)} (until ${at})`
-          : `  ! Access token expired ${duration(report.expires_in)} ago (${at})${report.state === 'expired' ? '; the next `keyturn token` refreshes it' : ''}`,
-      );
+      if (dead) lines.push(`  ✗ Access token not served: the sign-in has ended (it expires ${at})`);
+      else if (report.expires_in > 0)
+        lines.push(`  ✓ Access token valid for ${duration(report.expires_in)} (until ${at})`);
+      else {
+        lines.push(
+          `  ! Access token expired ${duration(report.expires_in)} ago (${at}); the next \`keyturn token\` refreshes it`,
+        );
+      }
     }
-    lines.push(
-      report.has_refresh_token
-        ? '  ✓ Refresh token held'
-        : '  ! No refresh token: sign in again when the access token expires',
-    );
+    if (dead && report.has_refresh_token) lines.push('  ✗ Refresh token rejected by the provider');
+    else if (report.has_refresh_token) lines.push('  ✓ Refresh token held');
+    else lines.push('  ! No refresh token: sign in again when the access token expires');
   }
   lines.push(
     `  - Store: ${report.store.kind} ${report.store.location}${report.store.note ? ` (${report.store.note})` : ''}`,

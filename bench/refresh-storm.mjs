@@ -1,0 +1,206 @@
+// bench/refresh-storm: N processes ask for a token at once on an expiring token, against the
+// built-in authorization server (rotating refresh tokens). keyturn (`keyturn token`, single flight
+// across processes) and then a naive client (each process refreshes on its own with openid-client)
+// on a second sign-in. Prints, for each: processes that got a token, distinct tokens, refresh
+// requests the server saw, failures, wall time, and whether the sign-in still works afterwards.
+// Goal for keyturn on 2 cores: N/N, 1 request, ≤ 3 s wall.
+// Usage: npm run build && node bench/refresh-storm.mjs [--n 32]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { KEYTURN, arg } from './lib/measure.mjs';
+
+const N = Number(arg('n', '32'));
+/** A redirect port of its own (the refresh work's range, 18500-18509). */
+const REDIRECT_PORT = 18505;
+const NAIVE = join(import.meta.dirname, 'lib/naive-refresh.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'keyturn-storm-'));
+const statsFile = join(scratch, 'issuer-stats.json');
+
+/** Runs `node ...args`; resolves with its exit code and output. */
+function run(args, env, onStderr) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, NO_COLOR: '1', BROWSER: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The built-in server, as `keyturn dev-issuer` runs it; its counters land in statsFile. */
+async function startIssuer() {
+  const child = spawn(
+    process.execPath,
+    [KEYTURN, 'dev-issuer', '--port', '0', '--json', '--access-token-ttl', '300', '--stats-file', statsFile],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+  );
+  let stdout = '';
+  const facts = await new Promise((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`dev-issuer exited ${code}`)));
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      try {
+        resolve(JSON.parse(stdout));
+      } catch {
+        // not complete yet
+      }
+    });
+  });
+  return { child, facts };
+}
+
+const stats = () => JSON.parse(readFileSync(statsFile, 'utf8'));
+
+/** A real sign-in, through the CLI and Chromium, into a fresh KEYTURN_HOME. */
+async function signIn(browser, facts, name) {
+  const home = join(scratch, name);
+  const flags = ['--issuer', facts.issuer, '--client-id', facts.client_id];
+  let url;
+  const seen = new Promise((resolve) => {
+    url = resolve;
+  });
+  const login = run(
+    [
+      KEYTURN,
+      'login',
+      ...flags,
+      '--no-open',
+      '--redirect-uri',
+      `http://127.0.0.1:${REDIRECT_PORT}/auth/callback`,
+    ],
+    { KEYTURN_HOME: home },
+    (stderr) => {
+      const match = /Open this URL to sign in: (\S+)/.exec(stderr);
+      if (match) url(match[1]);
+    },
+  );
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(await Promise.race([seen, login.then((r) => Promise.reject(new Error(r.stderr)))]));
+  await page.locator('input[name="username"]').fill(facts.username);
+  await page.locator('input[name="password"]').fill(facts.password);
+  await Promise.all([
+    page.waitForEvent('framenavigated'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  await page.getByRole('button', { name: 'Allow' }).click();
+  const result = await login;
+  await context.close();
+  if (result.code !== 0) throw new Error(`login failed: ${result.stderr}`);
+  return { home, flags };
+}
+
+/** Makes the stored access token expire in 5 s, as the client sees it. */
+function expireSoon(home) {
+  const file = join(home, 'auth.json');
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  const now = Math.floor(Date.now() / 1000);
+  doc.profiles.default.expires_at = now + 5;
+  doc.profiles.default.obtained_at = now - 3600;
+  writeFileSync(file, JSON.stringify(doc, null, 2), { mode: 0o600 });
+}
+
+/** CPU ms used by this process's exited children (Linux /proc; 0 elsewhere). */
+function childrenCpuMs() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    // cutime and cstime: fields 16 and 17 of stat(5), in clock ticks (100 Hz on Linux).
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** N processes at once; what they got, and what the server saw. */
+async function storm(label, args, home) {
+  expireSoon(home);
+  const before = stats();
+  const cpuBefore = childrenCpuMs();
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(Array.from({ length: N }, () => run(args, { KEYTURN_HOME: home })));
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpuMs = childrenCpuMs() - cpuBefore;
+  const after = stats();
+  const ok = results.filter((r) => r.code === 0);
+  const tokens = new Set(ok.map((r) => r.stdout.trim()));
+  const errors = {};
+  for (const r of results.filter((x) => x.code !== 0)) {
+    const key = /error\[(\w+)\]/.exec(r.stderr)?.[1] ?? r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`;
+    errors[key] = (errors[key] ?? 0) + 1;
+  }
+  return {
+    label,
+    ok: ok.length,
+    tokens: tokens.size,
+    requests: after.refreshRequests - before.refreshRequests,
+    failed: after.refreshFailures - before.refreshFailures,
+    wallMs,
+    cpuMs,
+    errors,
+  };
+}
+
+/** Does the sign-in still refresh? One more `keyturn token` on an expiring token. */
+async function survives(home, flags) {
+  expireSoon(home);
+  const result = await run([KEYTURN, 'token', ...flags], { KEYTURN_HOME: home });
+  return result.code === 0
+    ? 'kept'
+    : `lost (${/error\[(\w+)\]/.exec(result.stderr)?.[1] ?? `exit ${result.code}`})`;
+}
+
+function line(r, after) {
+  const errors = Object.entries(r.errors)
+    .map(([k, v]) => `${v}× ${k}`)
+    .join(', ');
+  return (
+    `  ${r.label.padEnd(14)} ${String(r.ok).padStart(3)}/${N} ok   ${r.tokens} distinct token(s)   ` +
+    `refresh requests ${r.requests} (failed ${r.failed})   wall ${r.wallMs.toFixed(0)} ms ` +
+    `(CPU ${(r.cpuMs / N).toFixed(0)} ms/process)   ` +
+    `sign-in afterwards: ${after}${errors ? `   errors: ${errors}` : ''}`
+  );
+}
+
+if (!existsSync(KEYTURN)) {
+  console.error(`${KEYTURN} is missing: run \`npm run build\` first.`);
+  process.exit(1);
+}
+const { child: issuer, facts } = await startIssuer();
+const browser = await chromium.launch({
+  executablePath: process.env.KEYTURN_TEST_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+});
+try {
+  const keyturnHome = await signIn(browser, facts, 'keyturn');
+  const naiveHome = await signIn(browser, facts, 'naive');
+  await browser.close();
+
+  const k = await storm('keyturn token', [KEYTURN, 'token', ...keyturnHome.flags], keyturnHome.home);
+  const kAfter = await survives(keyturnHome.home, keyturnHome.flags);
+  const n = await storm('naive client', [NAIVE], naiveHome.home);
+  const nAfter = await survives(naiveHome.home, naiveHome.flags);
+
+  console.log(
+    `refresh-storm: ${N} processes at once on an expiring token, rotating refresh tokens, ` +
+      `${process.version}, ${availableParallelism()} cores`,
+  );
+  console.log(line(k, kAfter));
+  console.log(line(n, nAfter));
+  const pass = k.ok === N && k.tokens === 1 && k.requests === 1 && k.wallMs <= 3000;
+  console.log(`  goal (keyturn: ${N}/${N}, 1 request, ≤ 3 s): ${pass ? 'met' : 'NOT met'}`);
+} finally {
+  await browser.close().catch(() => undefined);
+  issuer.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
+}

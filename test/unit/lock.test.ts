@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LockTimeoutError, STALE_MS, acquire, withFileLock } from '../../src/adapters/lock.js';
+
+let dir: string;
+let lockPath: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'keyturn-lock-'));
+  lockPath = join(dir, 'refresh-default.lock');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid as number;
+}
+
+async function leaveLock(owner: { pid: number; host?: string }, ageMs = 0): Promise<void> {
+  await writeFile(lockPath, JSON.stringify({ host: hostname(), nonce: 'left-behind', ...owner }));
+  if (ageMs > 0) {
+    const then = new Date(Date.now() - ageMs);
+    await utimes(lockPath, then, then);
+  }
+}
+
+describe('the cross-process lock', () => {
+  it('serialises two acquirers: the second gets it only when the first releases it', async () => {
+    const events: string[] = [];
+    const first = await acquire(lockPath);
+    const second = withFileLock(lockPath, async () => {
+      events.push('second holds it');
+    });
+    await sleep(150);
+    events.push('first releases it');
+    await first();
+    await second;
+    expect(events).toEqual(['first releases it', 'second holds it']);
+  });
+
+  it('never lets two holders in at once', async () => {
+    let holders = 0;
+    let most = 0;
+    const counter = join(dir, 'counter');
+    await writeFile(counter, '0');
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        withFileLock(lockPath, async () => {
+          most = Math.max(most, ++holders);
+          const value = Number(await readFile(counter, 'utf8'));
+          await sleep(5);
+          await writeFile(counter, String(value + 1));
+          holders--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(await readFile(counter, 'utf8')).toBe('8');
+  });
+
+  it('writes the holder’s pid in the lock file, and removes it on release', async () => {
+    const release = await acquire(lockPath);
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+    });
+    await release();
+    await expect(readFile(lockPath)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('breaks at once a lock whose holder was killed (its pid is gone)', async () => {
+    await leaveLock({ pid: await deadPid() });
+    const onWait = vi.fn();
+    const release = await acquire(lockPath, { onWait, timeoutMs: 1000 });
+    expect(onWait).not.toHaveBeenCalled();
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    await release();
+  });
+
+  it('breaks a lock whose heartbeat stopped, even when its pid is alive (a reused pid)', async () => {
+    await leaveLock({ pid: process.ppid }, STALE_MS + 5_000);
+    const release = await acquire(lockPath, { timeoutMs: 1000 });
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    await release();
+  });
+
+  it('respects a live holder with a fresh heartbeat', async () => {
+    await leaveLock({ pid: process.ppid });
+    const error = await acquire(lockPath, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect((error as LockTimeoutError).holder.pid).toBe(process.ppid);
+  });
+
+  it('says whom it waits for once the wait grows long', async () => {
+    const release = await acquire(lockPath);
+    const onLongWait = vi.fn();
+    const waiting = acquire(lockPath, { onLongWait, waitNoticeMs: 100 });
+    await vi.waitFor(() => expect(onLongWait).toHaveBeenCalledTimes(1), { timeout: 2000 });
+    expect(onLongWait).toHaveBeenCalledWith({ pid: process.pid, host: hostname() });
+    await release();
+    await (
+      await waiting
+    )();
+    expect(onLongWait).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops waiting when aborted', async () => {
+    const release = await acquire(lockPath);
+    const controller = new AbortController();
+    const waiting = acquire(lockPath, { signal: controller.signal });
+    controller.abort(new Error('interrupted'));
+    await expect(waiting).rejects.toThrow('interrupted');
+    await release();
+  });
+
+  it('creates a missing folder', async () => {
+    const nested = join(dir, 'not', 'yet');
+    const release = await acquire(join(nested, 'x.lock'));
+    await release();
+  });
+});
