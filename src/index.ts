@@ -8,16 +8,15 @@
  * const { access_token } = await client.getAccessToken();
  * ```
  */
-import { readConfigFile } from './adapters/config-file.js';
 import { resolvePaths } from './adapters/paths.js';
-import { resolveProfile, type Profile, type ProfileFlags } from './core/config.js';
+import type { Profile } from './core/config.js';
 import type { Output } from './flows/deps.js';
 import type { AccessToken } from './flows/token.js';
 import type { LoginResult } from './flows/login-browser.js';
 import type { StatusReport } from './flows/status.js';
 import type { LogoutResult } from './flows/logout.js';
 import type { DeviceUserCode } from './flows/login-device.js';
-import { createDeps } from './runtime.js';
+import { createDeps, lazyProfile } from './runtime.js';
 
 export { KeyturnError, exitCodeFor } from './core/errors.js';
 export { CATALOG, type ErrorCode } from './core/catalog.js';
@@ -71,16 +70,14 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
   };
   const paths = resolvePaths(env);
   const deps = createDeps(env, output, paths);
-  const flags: ProfileFlags = {};
-  if (options.profile !== undefined) flags.profile = options.profile;
-  if (options.issuer !== undefined) flags.issuer = options.issuer;
-  if (options.clientId !== undefined) flags.clientId = options.clientId;
-  if (options.scopes !== undefined) flags.scopes = options.scopes;
-  if (options.redirectUri !== undefined) flags.redirectUri = options.redirectUri;
-  if (options.caFile !== undefined) flags.caFile = options.caFile;
-  let profile: Promise<Profile> | undefined;
-  const getProfile = () =>
-    (profile ??= readConfigFile(paths.configFile).then((file) => resolveProfile(file, env, flags)));
+  const getProfile = lazyProfile(env, paths, {
+    profile: options.profile,
+    issuer: options.issuer,
+    clientId: options.clientId,
+    scopes: options.scopes,
+    redirectUri: options.redirectUri,
+    caFile: options.caFile,
+  });
 
   return {
     async login(loginOptions = {}) {

@@ -1,5 +1,7 @@
 import { resolvePaths, type KeyturnPaths } from './adapters/paths.js';
 import type { Deps, Output } from './flows/deps.js';
+import { readConfigFile } from './adapters/config-file.js';
+import { resolveProfile, type Profile, type ProfileFlags } from './core/config.js';
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,4 +52,22 @@ export function createDeps(
       return findPortHolder(port);
     },
   };
+}
+
+/**
+ * The profile these flags select, resolved once and on first use: config.toml is read (and the TOML
+ * parser loaded) only by a command that needs the profile.
+ */
+export function lazyProfile(
+  env: Record<string, string | undefined>,
+  paths: KeyturnPaths,
+  options: { [K in keyof ProfileFlags]?: ProfileFlags[K] | undefined },
+): () => Promise<Profile> {
+  const flags: ProfileFlags = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (flags as Record<string, unknown>)[key] = value;
+  }
+  let profile: Promise<Profile> | undefined;
+  return () =>
+    (profile ??= readConfigFile(paths.configFile).then((file) => resolveProfile(file, env, flags)));
 }

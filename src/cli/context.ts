@@ -1,8 +1,7 @@
-import { readConfigFile } from '../adapters/config-file.js';
 import { resolvePaths, type KeyturnPaths } from '../adapters/paths.js';
-import { resolveProfile, type Profile, type ProfileFlags } from '../core/config.js';
+import type { Profile } from '../core/config.js';
 import type { Deps } from '../flows/deps.js';
-import { createDeps } from '../runtime.js';
+import { createDeps, lazyProfile } from '../runtime.js';
 import { createOutput, type CliOutput } from './output.js';
 
 /** Options every command accepts. */
@@ -40,14 +39,6 @@ export function createContext(
     env,
   });
   const paths = resolvePaths(env);
-  const flags: ProfileFlags = {};
-  if (options.profile !== undefined) flags.profile = options.profile;
-  if (options.issuer !== undefined) flags.issuer = options.issuer;
-  if (options.clientId !== undefined) flags.clientId = options.clientId;
-  if (options.scope !== undefined) flags.scopes = options.scope;
-  if (options.redirectUri !== undefined) flags.redirectUri = options.redirectUri;
-  if (options.caFile !== undefined) flags.caFile = options.caFile;
-  let profile: Promise<Profile> | undefined;
   const deps = createDeps(env, output, paths);
   return {
     deps,
@@ -55,7 +46,13 @@ export function createContext(
     json,
     paths,
     signal,
-    profile: () =>
-      (profile ??= readConfigFile(paths.configFile).then((file) => resolveProfile(file, env, flags))),
+    profile: lazyProfile(env, paths, {
+      profile: options.profile,
+      issuer: options.issuer,
+      clientId: options.clientId,
+      scopes: options.scope,
+      redirectUri: options.redirectUri,
+      caFile: options.caFile,
+    }),
   };
 }

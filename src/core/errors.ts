@@ -40,6 +40,22 @@ export class KeyturnError extends Error {
     this.retryAfter = options.retryAfter;
   }
 
+  /** The same failure told differently: another message or fix, everything else kept. */
+  restate(change: { message?: string; fix?: string }): KeyturnError {
+    return new KeyturnError(this.code, change.message ?? this.message, {
+      fix: change.fix ?? this.fix,
+      transient: this.transient,
+      cause: this,
+      evidence: this.evidence,
+      ...(this.httpStatus === undefined ? {} : { httpStatus: this.httpStatus }),
+      ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
+      ...(this.oauthErrorDescription === undefined
+        ? {}
+        : { oauthErrorDescription: this.oauthErrorDescription }),
+      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+    });
+  }
+
   /** The `{"error": …}` document of SPEC.md. */
   toJSON(): { error: Record<string, unknown> } {
     const error: Record<string, unknown> = {

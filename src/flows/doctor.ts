@@ -1,4 +1,5 @@
 import { NETWORK_CODES } from '../core/classify.js';
+import { formatDuration as duration } from '../core/duration.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { maskSecret, type Credentials } from '../core/credentials.js';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
@@ -38,14 +39,6 @@ export interface DoctorRun {
   context: ReportContext;
   /** The secrets the store holds for this profile, so a report can be checked against them. */
   secrets: string[];
-}
-
-function duration(seconds: number): string {
-  const abs = Math.abs(seconds);
-  if (abs < 90) return `${abs} s`;
-  if (abs < 5400) return `${Math.round(abs / 60)} min`;
-  if (abs < 172_800) return `${Math.round(abs / 3600)} h`;
-  return `${Math.round(abs / 86_400)} days`;
 }
 
 function secretsOf(credentials: Credentials | undefined): string[] {

@@ -36,17 +36,7 @@ function deviceFix(error: KeyturnError, clientId: string): KeyturnError {
   } else {
     return error;
   }
-  return new KeyturnError(error.code, error.message, {
-    fix,
-    transient: error.transient,
-    cause: error,
-    evidence: error.evidence,
-    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-    ...(error.oauthError === undefined ? {} : { oauthError: error.oauthError }),
-    ...(error.oauthErrorDescription === undefined
-      ? {}
-      : { oauthErrorDescription: error.oauthErrorDescription }),
-  });
+  return error.restate({ fix });
 }
 
 /** Rejects as soon as `signal` aborts: openid-client notices an abort only between its 5 s wait steps. */

@@ -194,29 +194,13 @@ async function refreshWithRetry(
   return putIfUnchanged(input.store, profile.name, current, fresh, deps);
 }
 
-/** The same error with another message or fix. */
-function restate(error: KeyturnError, change: { message?: string; fix?: string }): KeyturnError {
-  return new KeyturnError(error.code, change.message ?? error.message, {
-    fix: change.fix ?? error.fix,
-    transient: error.transient,
-    cause: error,
-    evidence: error.evidence,
-    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-    ...(error.oauthError === undefined ? {} : { oauthError: error.oauthError }),
-    ...(error.oauthErrorDescription === undefined
-      ? {}
-      : { oauthErrorDescription: error.oauthErrorDescription }),
-    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
-  });
-}
-
 /** The last transient error, saying that keyturn retried and that the sign-in is intact. */
 function gaveUp(error: KeyturnError, attempts: number, elapsedMs: number): KeyturnError {
   const tried =
     attempts === 1
       ? 'No retry fits in the time bound'
       : `Gave up after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s`;
-  return restate(error, {
+  return error.restate({
     message: `${error.message} ${tried} (KEYTURN_RETRY_TIMEOUT); the stored sign-in is kept.`,
   });
 }
@@ -224,7 +208,7 @@ function gaveUp(error: KeyturnError, attempts: number, elapsedMs: number): Keytu
 /** The one thing to do after a dead refresh token, for this profile. */
 function signInAgain(error: KeyturnError, profile: Profile): KeyturnError {
   const flag = profile.name === 'default' ? '' : ` --profile ${profile.name}`;
-  return restate(error, {
+  return error.restate({
     fix: `Sign in again: \`keyturn login${flag}\` (or \`keyturn login${flag} --device\` where no browser can reach this machine).`,
   });
 }

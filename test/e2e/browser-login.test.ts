@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { launchBrowser, signInInBrowser } from '../helpers/browser.js';
 import { startCli, tempHome, URL_LINE, type CliResult, type RunningCli } from '../helpers/cli.js';
+import { userinfoStatus } from '../helpers/userinfo.js';
 
 /**
  * The built CLI as a child process, real Chromium filling in the embedded server's login form.
@@ -77,16 +78,6 @@ async function storedCredentials(dir = home): Promise<Record<string, string>> {
     if (credentials[key] !== undefined) secrets.add(credentials[key]);
   }
   return credentials;
-}
-
-async function userinfoStatus(accessToken: string): Promise<number> {
-  const discovery = (await (await fetch(`${issuer.issuer}/.well-known/openid-configuration`)).json()) as {
-    userinfo_endpoint: string;
-  };
-  const response = await fetch(discovery.userinfo_endpoint, {
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  return response.status;
 }
 
 /** A request to the callback server; resolves with its status, page and headers. */
@@ -164,8 +155,8 @@ describe('browser sign-in with the built CLI and real Chromium', () => {
     const token = await run(['token', ...providerArgs()]);
     expect(token.code, token.stderr).toBe(0);
     expect(token.stdout).toBe(`${stored.access_token}\n`);
-    expect(await userinfoStatus(token.stdout.trim())).toBe(200);
-    expect(await userinfoStatus('not-a-token')).toBe(401);
+    expect(await userinfoStatus(issuer.issuer, token.stdout.trim())).toBe(200);
+    expect(await userinfoStatus(issuer.issuer, 'not-a-token')).toBe(401);
   });
 
   it('`keyturn token --json` prints {access_token, token_type, expires_at, scope}', async () => {
@@ -229,7 +220,7 @@ describe('browser sign-in with the built CLI and real Chromium', () => {
     });
     expect(refresh.status).toBe(400);
     expect(((await refresh.json()) as { error: string }).error).toBe('invalid_grant');
-    expect(await userinfoStatus(stored.access_token as string)).toBe(401);
+    expect(await userinfoStatus(issuer.issuer, stored.access_token as string)).toBe(401);
 
     expectCleanFailure(await run(['token', ...providerArgs()]), 'not_signed_in', 3);
   });

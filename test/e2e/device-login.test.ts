@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { approveDeviceInBrowser, launchBrowser, signInInBrowser } from '../helpers/browser.js';
 import { runCli, startCli, tempHome, URL_LINE, type RunningCli } from '../helpers/cli.js';
+import { userinfoStatus } from '../helpers/userinfo.js';
 
 /** The instructions `login --device` prints on stderr. */
 const VERIFICATION_URI = /open this page in a browser on any device:\s*\n\s*\n\s+(\S+)/;
@@ -45,16 +46,6 @@ function cliArgs(clientId: string = issuer.clientId): string[] {
   return ['--issuer', issuer.issuer, '--client-id', clientId];
 }
 
-async function userinfoStatus(accessToken: string): Promise<number> {
-  const discovery = (await (await fetch(`${issuer.issuer}/.well-known/openid-configuration`)).json()) as {
-    userinfo_endpoint: string;
-  };
-  const response = await fetch(discovery.userinfo_endpoint, {
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  return response.status;
-}
-
 /** Starts `login --device` and reads the verification URI and user code it prints. */
 async function startDeviceLogin(home: string, extra: string[] = []) {
   const login = startCli(['login', '--device', ...cliArgs(), ...extra], { env: { KEYTURN_HOME: home } });
@@ -87,7 +78,7 @@ describe('device sign-in (RFC 8628) with the built CLI and real Chromium', () =>
       const token = await runCli(['token', ...cliArgs()], { env: { KEYTURN_HOME: home } });
       expect(token.code, token.stderr).toBe(0);
       const accessToken = token.stdout.trim();
-      expect(await userinfoStatus(accessToken)).toBe(200);
+      expect(await userinfoStatus(issuer.issuer, accessToken)).toBe(200);
       expect(result.stderr).not.toContain(accessToken);
       expect(result.stdout).not.toContain(accessToken);
     } finally {

@@ -6,6 +6,7 @@ import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { launchBrowser, signInInBrowser } from '../helpers/browser.js';
 import { runCli, startCli, tempHome, URL_LINE } from '../helpers/cli.js';
 import { startKeyringSession, startSilentBus, type KeyringSession } from '../helpers/keyring-session.js';
+import { userinfoStatus } from '../helpers/userinfo.js';
 
 // Fixed port range of this file: 18490-18499.
 const REDIRECT_URI = 'http://127.0.0.1:18490/auth/callback';
@@ -61,13 +62,6 @@ async function keyringCredentials(home: string): Promise<Record<string, unknown>
   const entries = await session.entries(serviceOf(home));
   const entry = entries.find((e) => e.account === 'default');
   return entry === undefined ? undefined : (JSON.parse(entry.password) as Record<string, unknown>);
-}
-
-async function userinfoStatus(accessToken: string): Promise<number> {
-  const response = await fetch(`${issuer.issuer}/me`, {
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  return response.status;
 }
 
 describe('the keyring store with a real Secret Service', () => {
@@ -146,7 +140,7 @@ describe('the keyring store with a real Secret Service', () => {
       const fresh = refreshed.stdout.trim();
       expect(fresh).not.toBe(first.access);
       expect(issuer.stats.refreshRequests).toBe(refreshesBefore + 1);
-      expect(await userinfoStatus(fresh)).toBe(200);
+      expect(await userinfoStatus(issuer.issuer, fresh)).toBe(200);
       const rotated = await keyringCredentials(home);
       expect(rotated?.access_token).toBe(fresh);
       const secrets = [fresh, rotated?.refresh_token as string, rotated?.id_token as string];

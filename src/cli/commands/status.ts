@@ -1,14 +1,7 @@
 import { KeyturnError, exitCodeFor } from '../../core/errors.js';
+import { formatDuration as duration } from '../../core/duration.js';
 import type { StatusReport } from '../../flows/status.js';
 import type { CommandContext } from '../context.js';
-
-function duration(seconds: number): string {
-  const abs = Math.abs(seconds);
-  if (abs < 90) return `${abs} s`;
-  if (abs < 5400) return `${Math.round(abs / 60)} min`;
-  if (abs < 172_800) return `${Math.round(abs / 3600)} h`;
-  return `${Math.round(abs / 86_400)} days`;
-}
 
 export function formatStatus(report: StatusReport): string[] {
   const lines: string[] = [];

@@ -1,0 +1,8 @@
+/** A duration for people: `45 s`, `12 min`, `5 h`, `3 days` (the sign is dropped). */
+export function formatDuration(seconds: number): string {
+  const abs = Math.abs(seconds);
+  if (abs < 90) return `${abs} s`;
+  if (abs < 5400) return `${Math.round(abs / 60)} min`;
+  if (abs < 172_800) return `${Math.round(abs / 3600)} h`;
+  return `${Math.round(abs / 86_400)} days`;
+}
