@@ -7,8 +7,9 @@ export async function readSecretFromStdin(
 ): Promise<string> {
   const stdin = process.stdin;
   if (stdin.isTTY) {
-    stderr.write(prompt);
+    // Echo off before the prompt shows: a key typed the instant the prompt appears is never echoed.
     stdin.setRawMode(true);
+    stderr.write(prompt);
     stdin.resume();
     stdin.setEncoding('utf8');
     return new Promise((resolve, reject) => {
