@@ -5,110 +5,17 @@
 // requests the server saw, failures, wall time, and whether the sign-in still works afterwards.
 // Goal for keyturn on 2 cores: N/N, 1 request, ≤ 3 s wall.
 // Usage: npm run build && node bench/refresh-storm.mjs [--n 32]
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { KEYTURN, arg } from './lib/measure.mjs';
+import { expireSoon, launchChromium, run, signIn, startIssuer } from './lib/signed-in.mjs';
 
 const N = Number(arg('n', '32'));
 /** A redirect port of its own (the refresh work's range, 18500-18509). */
 const REDIRECT_PORT = 18505;
 const NAIVE = join(import.meta.dirname, 'lib/naive-refresh.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'keyturn-storm-'));
-const statsFile = join(scratch, 'issuer-stats.json');
-
-/** Runs `node ...args`; resolves with its exit code and output. */
-function run(args, env, onStderr) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, NO_COLOR: '1', BROWSER: 'none', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr);
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The built-in server, as `keyturn dev-issuer` runs it; its counters land in statsFile. */
-async function startIssuer() {
-  const child = spawn(
-    process.execPath,
-    [KEYTURN, 'dev-issuer', '--port', '0', '--json', '--access-token-ttl', '300', '--stats-file', statsFile],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let stdout = '';
-  const facts = await new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`dev-issuer exited ${code}`)));
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        // not complete yet
-      }
-    });
-  });
-  return { child, facts };
-}
-
-const stats = () => JSON.parse(readFileSync(statsFile, 'utf8'));
-
-/** A real sign-in, through the CLI and Chromium, into a fresh KEYTURN_HOME. */
-async function signIn(browser, facts, name) {
-  const home = join(scratch, name);
-  const flags = ['--issuer', facts.issuer, '--client-id', facts.client_id];
-  let url;
-  const seen = new Promise((resolve) => {
-    url = resolve;
-  });
-  const login = run(
-    [
-      KEYTURN,
-      'login',
-      ...flags,
-      '--no-open',
-      '--redirect-uri',
-      `http://127.0.0.1:${REDIRECT_PORT}/auth/callback`,
-    ],
-    { KEYTURN_HOME: home },
-    (stderr) => {
-      const match = /Open this URL to sign in: (\S+)/.exec(stderr);
-      if (match) url(match[1]);
-    },
-  );
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(await Promise.race([seen, login.then((r) => Promise.reject(new Error(r.stderr)))]));
-  await page.locator('input[name="username"]').fill(facts.username);
-  await page.locator('input[name="password"]').fill(facts.password);
-  await Promise.all([
-    page.waitForEvent('framenavigated'),
-    page.getByRole('button', { name: 'Sign in' }).click(),
-  ]);
-  await page.getByRole('button', { name: 'Allow' }).click();
-  const result = await login;
-  await context.close();
-  if (result.code !== 0) throw new Error(`login failed: ${result.stderr}`);
-  return { home, flags };
-}
-
-/** Makes the stored access token expire in 5 s, as the client sees it. */
-function expireSoon(home) {
-  const file = join(home, 'auth.json');
-  const doc = JSON.parse(readFileSync(file, 'utf8'));
-  const now = Math.floor(Date.now() / 1000);
-  doc.profiles.default.expires_at = now + 5;
-  doc.profiles.default.obtained_at = now - 3600;
-  writeFileSync(file, JSON.stringify(doc, null, 2), { mode: 0o600 });
-}
 
 /** CPU ms used by this process's exited children (Linux /proc; 0 elsewhere). */
 function childrenCpuMs() {
@@ -175,15 +82,11 @@ if (!existsSync(KEYTURN)) {
   console.error(`${KEYTURN} is missing: run \`npm run build\` first.`);
   process.exit(1);
 }
-const { child: issuer, facts } = await startIssuer();
-const browser = await chromium.launch({
-  executablePath: process.env.KEYTURN_TEST_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const { child: issuer, facts, stats } = await startIssuer(scratch, 300);
+const browser = await launchChromium();
 try {
-  const keyturnHome = await signIn(browser, facts, 'keyturn');
-  const naiveHome = await signIn(browser, facts, 'naive');
+  const keyturnHome = await signIn(browser, facts, join(scratch, 'keyturn'), REDIRECT_PORT);
+  const naiveHome = await signIn(browser, facts, join(scratch, 'naive'), REDIRECT_PORT);
   await browser.close();
 
   const k = await storm('keyturn token', [KEYTURN, 'token', ...keyturnHome.flags], keyturnHome.home);

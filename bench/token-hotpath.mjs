@@ -1,10 +1,39 @@
 // bench/token-hotpath: `keyturn token` with a valid cached token against `node -e 0`, run alternately
 // in one session; medians, their ratio, and the peak RSS of each. Goal: ratio ≤ 1.15, RSS ratio ≤ 1.3.
-// Also times `keyturn status`. Usage: node bench/token-hotpath.mjs [--runs 20]
+// Also times `keyturn status`, and the refresh path: an expiring token refreshed against the built-in
+// server (a real sign-in through Chromium first). Usage: node bench/token-hotpath.mjs [--runs 20]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYTURN, alternate, arg, median, peakRss } from './lib/measure.mjs';
+import { expireSoon, launchChromium, run, signIn, startIssuer } from './lib/signed-in.mjs';
+
+/** `keyturn token` on an expiring token: one real refresh each time. */
+async function refreshPath(runs) {
+  const scratch = mkdtempSync(join(tmpdir(), 'keyturn-bench-refresh-'));
+  const { child, facts } = await startIssuer(scratch, 3600);
+  try {
+    const browser = await launchChromium();
+    let session;
+    try {
+      session = await signIn(browser, facts, join(scratch, 'home'), 18506);
+    } finally {
+      await browser.close();
+    }
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      expireSoon(session.home);
+      const started = process.hrtime.bigint();
+      const result = await run([KEYTURN, 'token', ...session.flags], { KEYTURN_HOME: session.home });
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (result.code !== 0) throw new Error(`refresh failed: ${result.stderr}`);
+    }
+    return times;
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 const runs = Number(arg('runs', '20'));
 const home = mkdtempSync(join(tmpdir(), 'keyturn-bench-'));
@@ -47,6 +76,10 @@ try {
       `  ${c.name.padEnd(16)} median ${m.toFixed(1).padStart(6)} ms  (×${(m / base).toFixed(2)})   peak RSS ${rss[k].toFixed(1)} MiB (×${(rss[k] / rss[0]).toFixed(2)})`,
     );
   });
+  const refresh = await refreshPath(Math.min(runs, 10));
+  console.log(
+    `  ${'token (refresh)'.padEnd(16)} median ${median(refresh).toFixed(1).padStart(6)} ms  (×${(median(refresh) / base).toFixed(2)})   expiring token: discovery + refresh_token grant + store write`,
+  );
   const ratio = median(times[1]) / base;
   const rssRatio = rss[1] / rss[0];
   console.log(
