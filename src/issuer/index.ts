@@ -11,7 +11,8 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type * as OidcProviderModule from 'oidc-provider';
 import type { Account, ClientMetadata, Configuration, UnknownObject } from 'oidc-provider';
 import { MemoryStore, memoryAdapterFactory } from './adapter.js';
 import {
@@ -25,6 +26,27 @@ import {
 } from './pages.js';
 
 export const DEMO_CLIENT_ID = 'keyturn-demo';
+
+/**
+ * oidc-provider 9 says at import that Node 20 is not a runtime it supports; it works on 20 (the
+ * tests prove it), and to someone running `keyturn demo` the line is only noise. Only that line is
+ * dropped, only while the module loads.
+ */
+let oidcProvider: Promise<typeof OidcProviderModule> | undefined;
+function loadOidcProvider(): Promise<typeof OidcProviderModule> {
+  return (oidcProvider ??= (async () => {
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].includes('Unsupported runtime')) return;
+      warn(...args);
+    };
+    try {
+      return await import('oidc-provider');
+    } finally {
+      console.warn = warn;
+    }
+  })());
+}
 
 export interface IssuerOptions {
   /** default 0 = ephemeral */
@@ -381,7 +403,8 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<RunningIssu
 
   let provider: Provider;
   try {
-    provider = new Provider(issuer, configuration);
+    const { default: ProviderClass } = await loadOidcProvider();
+    provider = new ProviderClass(issuer, configuration);
   } catch (err) {
     await closeServer(server);
     throw err;
@@ -588,7 +611,7 @@ async function handleInteraction(
     }
     if (err instanceof BodyError) {
       sendHtml(res, err.status, errorPage('Bad request', err.message));
-    } else if (err instanceof errors.SessionNotFound) {
+    } else if (err instanceof (await loadOidcProvider()).errors.SessionNotFound) {
       sendHtml(
         res,
         400,
