@@ -2,20 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { KeyturnError } from '../core/errors.js';
 import { inspectCallback, type CallbackProblem, type CallbackVerdict } from '../core/callback.js';
 import { resultPage } from '../core/pages.js';
+import { portInUseError, type PortHolder } from '../core/port-in-use.js';
+
+export type { PortHolder };
 
 /**
  * The loopback callback server of a browser sign-in (RFC 8252 §7.3). It listens before the browser
  * opens, on loopback addresses only, answers junk with 4xx and keeps waiting, and accepts exactly one
  * answer carrying this sign-in's state.
  */
-
-export interface PortHolder {
-  pid?: number;
-  name?: string;
-  command?: string;
-  /** The holder is another keyturn login that can be asked to stop. */
-  keyturn?: boolean;
-}
 
 export interface CallbackServerOptions {
   redirectUri: string;
@@ -47,7 +42,8 @@ export interface CallbackServer {
 export const CANCEL_PATH = '/cancel';
 export const CANCEL_HEADER = 'x-keyturn-cancel';
 
-function bindAddresses(hostname: string): string[] {
+/** `localhost` means both loopback stacks: the browser may resolve it to either. */
+export function bindAddresses(hostname: string): string[] {
   const host = hostname.replace(/^\[|\]$/g, '');
   if (host === 'localhost') return ['127.0.0.1', '::1'];
   return [host];
@@ -230,36 +226,12 @@ async function portInUse(
   code: string | undefined,
   findPortHolder: CallbackServerOptions['findPortHolder'],
 ): Promise<KeyturnError> {
-  const holder = await findPortHolder?.(port).catch(() => undefined);
-  const evidence: Record<string, unknown> = { port, host };
-  let who = 'another process';
-  if (holder?.pid !== undefined) {
-    evidence.pid = holder.pid;
-    who = `pid ${holder.pid}`;
-  }
-  if (holder?.name !== undefined) {
-    evidence.process_name = holder.name;
-    who = `${holder.name} (pid ${holder.pid ?? '?'})`;
-  }
-  const isWslRelay = holder?.name !== undefined && /wslrelay/i.test(holder.name);
-  let fix =
-    holder?.pid !== undefined
-      ? `Stop ${who}: \`${process.platform === 'win32' ? `taskkill /PID ${holder.pid}` : `kill ${holder.pid}`}\`, then run \`keyturn login\` again.`
-      : undefined;
-  if (holder?.keyturn === true) {
-    evidence.keyturn = true;
-    fix =
-      'Another keyturn login is waiting on this port: finish it, or cancel it with `keyturn login --cancel-other` (on a terminal, `keyturn login` offers to).';
-  }
-  if (isWslRelay) {
-    fix =
-      "WSL's relay holds the port for a Linux process: sign in on one side only, or use `keyturn login --device`.";
-  }
-  return new KeyturnError(
-    'port_in_use',
-    code === 'EACCES'
-      ? `Port ${port} on ${host} cannot be used (permission denied).`
-      : `Port ${port} on ${host} is already in use by ${who}.`,
-    fix === undefined ? { evidence } : { evidence, fix },
-  );
+  const holder = code === 'EACCES' ? undefined : await findPortHolder?.(port).catch(() => undefined);
+  return portInUseError({
+    port,
+    host,
+    platform: process.platform,
+    ...(code === undefined ? {} : { errno: code }),
+    ...(holder === undefined ? {} : { holder }),
+  });
 }

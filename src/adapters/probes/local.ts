@@ -5,7 +5,8 @@ import { KeyturnError, isKeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
 import { readCaFile, type CaSource } from '../http.js';
 import { parseAuthFile } from '../file-store.js';
-import type { PortHolder } from '../loopback.js';
+import { bindAddresses, type PortHolder } from '../loopback.js';
+import { portInUseError } from '../../core/port-in-use.js';
 
 /** Each CA setting in force names a readable file with at least one PEM certificate. */
 export function checkCaSources(sources: readonly CaSource[]): Finding[] {
@@ -110,11 +111,6 @@ export async function checkStoreFile(path: string, platform: string = process.pl
   return findings;
 }
 
-function bindAddresses(hostname: string): string[] {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
-}
-
 /** Binds and releases at once: the OS says whether another process holds the port. */
 function tryBind(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -143,39 +139,14 @@ export async function checkRedirectPort(
   const evidence: Record<string, unknown> = { port, redirect_uri: redirectUri };
   if (failure === undefined)
     return passed('redirect_port', `Port ${port} of the redirect URI is free`, evidence);
-  if (failure === 'EACCES') {
-    return problem(
-      new KeyturnError('port_in_use', `This user may not listen on port ${port} (EACCES).`, {
-        fix: 'Use a redirect URI with a port above 1023, registered at the provider.',
-        evidence: { ...evidence, errno: failure },
-      }),
-    );
-  }
-  const holder = await findPortHolder(port).catch(() => undefined);
-  if (holder?.pid !== undefined) evidence.pid = holder.pid;
-  if (holder?.name !== undefined) evidence.process_name = holder.name;
-  if (holder?.command !== undefined) evidence.command = holder.command;
-  const who =
-    holder?.pid === undefined
-      ? 'another process (the OS does not say which to this user)'
-      : `pid ${holder.pid}${holder.name === undefined ? '' : ` (${holder.name})`}${holder.keyturn ? ', another keyturn sign-in waiting for its browser' : ''}`;
-  const stop =
-    holder?.pid === undefined
-      ? `Find it with \`ss -ltnp 'sport = :${port}'\` and stop it`
-      : holder.keyturn
-        ? `Finish or cancel the other sign-in (Ctrl-C in its terminal)`
-        : `Stop ${holder.name ?? 'it'} (\`kill ${holder.pid}\`)`;
-  return problem(
-    new KeyturnError(
-      'port_in_use',
-      `Port ${port} of the redirect URI ${redirectUri} is held by ${who}: the sign-in callback cannot listen there.`,
-      {
-        fix: fallback
-          ? `${stop}; meanwhile \`keyturn login\` falls back to another port (redirect_port_fallback = true).`
-          : `${stop}, or set \`redirect_port_fallback = true\` if the provider accepts any loopback port.`,
-        evidence: { ...evidence, errno: failure },
-      },
-    ),
-    fallback ? 'warning' : 'error',
-  );
+  const holder = failure === 'EACCES' ? undefined : await findPortHolder(port).catch(() => undefined);
+  const error = portInUseError({
+    port,
+    redirectUri,
+    errno: failure,
+    platform: process.platform,
+    fallback,
+    ...(holder === undefined ? {} : { holder }),
+  });
+  return problem(error, fallback && failure !== 'EACCES' ? 'warning' : 'error');
 }
