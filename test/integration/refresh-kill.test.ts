@@ -63,10 +63,11 @@ describe('a refresh killed with SIGKILL', () => {
     const span = Math.max(20, Date.now() - started);
     expect(probed.code, probed.stderr).toBe(0);
 
-    // Kill times are spread evenly over that span, slice by slice. A run that finishes before its kill
-    // says the machine got faster than the probe: the window shrinks, so the kills stay inside refreshes.
+    // Kill times are spread evenly over a little more than that span, slice by slice, so some land
+    // after the store write. The window follows the machine: a run that finishes before its kill
+    // shrinks it (the kills stay inside refreshes), a killed one widens it (some still reach the end).
     const slices = 24;
-    let window = span;
+    let window = 1.25 * span;
     const outcomes = { old: 0, new: 0, lostToRotation: 0 };
     let kills = 0;
     let finished = 0;
@@ -85,10 +86,12 @@ describe('a refresh killed with SIGKILL', () => {
       await sleep((window * ((i % slices) + Math.random())) / slices);
       run.child.kill('SIGKILL');
       const result = await run.done;
-      if (result.signal === 'SIGKILL') kills++;
-      else {
+      if (result.signal === 'SIGKILL') {
+        kills++;
+        window = Math.min(1.6 * span, window * 1.03);
+      } else {
         finished++;
-        window *= 0.8;
+        window = Math.max(0.6 * span, window * 0.9);
       }
       // Let the provider finish whatever the dead process had sent.
       await sleep(100);
