@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { KEYTURN } from './measure.mjs';
+import chromiumConfig from '../../test/helpers/chromium.json' with { type: 'json' };
 
 /** Runs `node ...args`; resolves with its exit code and output. */
 export function run(args, env, onStderr) {
@@ -57,20 +58,12 @@ export async function startIssuer(dir, accessTokenTtl) {
   return { child, facts, stats: () => JSON.parse(readFileSync(statsFile, 'utf8')) };
 }
 
-/** Debian's Chromium with the flags this machine needs (no background traffic, no sandbox as root). */
+/** Debian's Chromium with the flags this machine needs (the tests' list: no background traffic). */
 export function launchChromium() {
   return chromium.launch({
-    executablePath: process.env.KEYTURN_TEST_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: process.env.KEYTURN_TEST_CHROMIUM ?? chromiumConfig.executablePath,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumConfig.args,
   });
 }
 

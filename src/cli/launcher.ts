@@ -10,6 +10,7 @@ import { resolveProfile, type ConfigFile, type ProfileFlags } from '../core/conf
 import { needsRefresh, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { STORE_VERSION } from '../core/store.js';
 import type { Credentials } from '../core/credentials.js';
+import { checkBinding, deadSignIn, toAccessToken } from '../flows/token.js';
 
 const VALUE_FLAGS: Record<string, 'profile' | 'issuer' | 'clientId' | 'redirectUri' | 'caFile' | 'minTtl'> = {
   '--profile': 'profile',
@@ -85,26 +86,25 @@ export function tryFastToken(args: string[], env: Record<string, string | undefi
   const doc = readJson(paths.authFile) as
     { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
   if (doc === undefined || doc.version !== STORE_VERSION) return false;
-  const credentials = doc.profiles?.[profile.name] as (Credentials & { store?: unknown }) | undefined;
+  const credentials =
+    doc.profiles !== undefined && Object.hasOwn(doc.profiles, profile.name)
+      ? (doc.profiles[profile.name] as Credentials & { store?: unknown })
+      : undefined;
+  // Keyring entries, damaged entries, another issuer or client, a dead or expiring token: the full CLI
+  // says what is wrong, or refreshes.
   if (credentials === undefined || credentials.store !== undefined) return false;
-  // Bound to issuer + client id: anything but an exact match goes the careful way.
-  if (profile.issuer !== undefined && credentials.issuer !== profile.issuer) return false;
-  if (profile.clientId !== undefined && credentials.client_id !== profile.clientId) return false;
-  let token: { access_token: string; token_type: string; expires_at: number | null; scope: string | null };
-  if (credentials.kind === 'api_key' && typeof credentials.api_key === 'string') {
-    token = { access_token: credentials.api_key, token_type: 'api_key', expires_at: null, scope: null };
-  } else if (credentials.kind === 'oauth' && typeof credentials.access_token === 'string') {
-    if (credentials.refresh_dead !== undefined) return false;
-    if (needsRefresh(credentials, Math.floor(Date.now() / 1000), parsed.minTtl)) return false;
-    token = {
-      access_token: credentials.access_token,
-      token_type: credentials.token_type,
-      expires_at: credentials.expires_at ?? null,
-      scope: credentials.scope ?? null,
-    };
-  } else {
+  const secret = credentials.kind === 'api_key' ? credentials.api_key : credentials.access_token;
+  if (typeof secret !== 'string') return false;
+  try {
+    checkBinding(credentials, profile);
+  } catch {
     return false;
   }
+  if (credentials.kind === 'oauth') {
+    if (deadSignIn(credentials) !== undefined) return false;
+    if (needsRefresh(credentials, Math.floor(Date.now() / 1000), parsed.minTtl)) return false;
+  }
+  const token = toAccessToken(credentials);
   process.stdout.write(parsed.json ? `${JSON.stringify(token, null, 2)}\n` : `${token.access_token}\n`);
   return true;
 }

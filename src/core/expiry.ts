@@ -21,11 +21,6 @@ export function jwtTimes(token: string): { exp?: number; iat?: number } | undefi
   }
 }
 
-/** The `exp` claim of a JWT access token, unverified. */
-export function jwtExpiry(token: string): number | undefined {
-  return jwtTimes(token)?.exp;
-}
-
 /**
  * When the access token expires, in unix seconds on OUR clock. `requestedAt` is when the token
  * request was sent: `expires_in` (RFC 6749 §5.1) counts from the response, so anchoring it a little

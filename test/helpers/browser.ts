@@ -5,22 +5,17 @@
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 
-const CHROMIUM_PATH = process.env.KEYTURN_TEST_CHROMIUM ?? '/usr/bin/chromium';
+// The one list of Debian Chromium's launch flags on this machine (tests and benchmarks read it).
+import chromiumConfig from './chromium.json' with { type: 'json' };
+
+const CHROMIUM_PATH = process.env.KEYTURN_TEST_CHROMIUM ?? chromiumConfig.executablePath;
 const STEP_TIMEOUT = 20_000;
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumConfig.args,
   });
 }
 
