@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { KeyturnError } from '../core/errors.js';
 import type { NetworkFacts } from '../core/classify.js';
+import { routeFor, type ProxyRoute } from '../core/proxy.js';
 import { bodyExcerpt, displayUrl } from '../core/redact.js';
 import { parseRetryAfter } from '../core/retry.js';
+import { caSources, trustedCas, type CaSource } from './ca.js';
 
-/** The facts of the last non-2xx answer, kept for the classifier. */
+export { caSources, readCaFile, trustedCas, type CaSource } from './ca.js';
+
+/** What an answer that is not a plain success said: kept with the Response, for the classifier. */
 export interface ResponseFacts {
   url: string;
   status: number;
@@ -18,12 +20,6 @@ export interface ResponseFacts {
   oauthError?: string;
   oauthErrorDescription?: string;
   bodyExcerpt?: string;
-}
-
-export interface CaSource {
-  /** Where the setting came from: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE or ca_file. */
-  setting: string;
-  path: string;
 }
 
 export interface HttpOptions {
@@ -51,12 +47,11 @@ export interface Exchange {
 
 export interface HttpClient {
   fetch: FetchLike;
+  /** The route of a request to `url`: the same decision the requests take. */
+  route(url: string | URL): ProxyRoute;
   /** The proxy used for a URL, credentials stripped; undefined when direct. */
   proxyFor(url: string | URL): string | undefined;
-  /** Facts of the most recent non-2xx answer (or 200 with an OAuth error body). */
-  lastFailure: ResponseFacts | undefined;
   caSources: CaSource[];
-  dispatcher: Dispatcher;
   /** Calls `listener` after every request, answered or not. */
   observe(listener: (exchange: Exchange) => void): void;
   close(): Promise<void>;
@@ -64,128 +59,80 @@ export interface HttpClient {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** The CA settings in force: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and the profile's ca_file. */
-export function caSources(env: Record<string, string | undefined>, caFile?: string): CaSource[] {
-  const sources: CaSource[] = [];
-  for (const setting of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE'] as const) {
-    const value = env[setting];
-    if (value !== undefined && value !== '') sources.push({ setting, path: value });
-  }
-  if (caFile !== undefined && caFile !== '') sources.push({ setting: 'ca_file', path: caFile });
-  return sources;
-}
-
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Reads the PEM certificates of one CA setting, or throws ca_file_invalid naming it. */
-export function readCaFile(source: CaSource): string[] {
-  let text: string;
-  try {
-    text = readFileSync(source.path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new KeyturnError(
-      'ca_file_invalid',
-      `${source.setting}=${source.path} cannot be read (${code === 'ENOENT' ? 'no such file' : code}).`,
-      {
-        fix: `Point ${source.setting} at an existing PEM file, or unset it.`,
-        evidence: { setting: source.setting, path: source.path, errno: code },
-      },
-    );
-  }
-  const certs = text.match(PEM_CERT) ?? [];
-  if (certs.length === 0) {
-    throw new KeyturnError('ca_file_invalid', `${source.setting}=${source.path} holds no PEM certificate.`, {
-      fix: `Put the CA certificate(s) in PEM form ("-----BEGIN CERTIFICATE-----") in ${source.path}.`,
-      evidence: { setting: source.setting, path: source.path },
-    });
-  }
-  return certs;
-}
-
-/** Node's roots plus every extra CA: trust is only ever added to (SPEC "Security floor"). */
-export function trustedCas(sources: CaSource[]): string[] | undefined {
-  if (sources.length === 0) return undefined;
-  return [...rootCertificates, ...sources.flatMap(readCaFile)];
-}
-
-function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
-  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** curl's NO_PROXY semantics: `*`, host suffixes (leading dot optional), host:port. */
-export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
-  if (noProxy === undefined) return false;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  for (const raw of noProxy.split(/[\s,]+/)) {
-    const entry = raw.trim().toLowerCase();
-    if (entry === '') continue;
-    if (entry === '*') return true;
-    const [entryHost = '', entryPort] = entry.replace(/^\[|\]$/g, '').split(/:(?=\d+$)/);
-    if (entryPort !== undefined && entryPort !== port) continue;
-    const bare = entryHost.replace(/^\*?\./, '');
-    if (host === bare || host.endsWith(`.${bare}`)) return true;
-  }
-  return false;
-}
-
+/** The proxy (as configured, credentials included) a request to `target` goes through, or undefined. */
 export function proxyFor(env: Record<string, string | undefined>, target: string | URL): string | undefined {
-  const url = typeof target === 'string' ? new URL(target) : target;
-  if (bypassesProxy(url, envValue(env, 'no_proxy'))) return undefined;
-  const proxy =
-    url.protocol === 'https:'
-      ? (envValue(env, 'https_proxy') ?? envValue(env, 'http_proxy'))
-      : envValue(env, 'http_proxy');
-  return proxy;
+  const route = routeFor(env, target);
+  return route.kind === 'proxy' ? route.proxy : undefined;
 }
 
-/** The HTTP layer every command uses: proxies from the environment, extra CAs, a timeout on every request. */
+/** The error of a proxy variable that names no usable proxy: said before any request is made. */
+export function invalidProxy(variable: string): KeyturnError {
+  return new KeyturnError(
+    'proxy_unreachable',
+    `${variable} is not a proxy URL keyturn can use (http://HOST:PORT or https://HOST:PORT).`,
+    {
+      fix: `Set ${variable}=http://proxy.example:3128 (credentials as http://USER:PASSWORD@HOST:PORT), or unset it.`,
+      evidence: { variable },
+    },
+  );
+}
+
+/**
+ * The HTTP layer every command uses: one route per request from core/proxy.ts (direct, or through
+ * the proxy its variable names), extra CAs, a timeout on every request.
+ */
 export function createHttpClient(options: HttpOptions): HttpClient {
   const { env } = options;
   const sources = caSources(env, options.caFile);
   const ca = trustedCas(sources);
   const tls = ca === undefined ? {} : { ca };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const httpProxy = envValue(env, 'http_proxy');
-  const httpsProxy = envValue(env, 'https_proxy') ?? httpProxy;
-  const noProxy = envValue(env, 'no_proxy');
-  const dispatcher = new EnvHttpProxyAgent({
-    // Always given ('' = none): undici would otherwise read process.env, not the env we were handed.
-    httpProxy: httpProxy ?? '',
-    httpsProxy: httpsProxy ?? '',
-    noProxy: noProxy ?? '',
-    connect: { ...tls, timeout: timeoutMs },
-    requestTls: tls,
-    proxyTls: tls,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  const limits = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+  const direct = new Agent({ connect: { ...tls, timeout: timeoutMs }, ...limits });
+  const proxies = new Map<string, ProxyAgent>();
+  const dispatcherFor = (route: ProxyRoute): Dispatcher => {
+    if (route.kind === 'direct') return direct;
+    if (route.kind === 'invalid') throw invalidProxy(route.variable);
+    let agent = proxies.get(route.proxy);
+    if (agent === undefined) {
+      agent = new ProxyAgent({
+        uri: route.proxy,
+        connect: { ...tls, timeout: timeoutMs },
+        requestTls: tls,
+        proxyTls: tls,
+        ...limits,
+      });
+      proxies.set(route.proxy, agent);
+    }
+    return agent;
+  };
 
   const listeners: ((exchange: Exchange) => void)[] = [];
   const notify = (exchange: Exchange) => {
     for (const listener of listeners) listener(exchange);
   };
-  const client: HttpClient = {
-    lastFailure: undefined,
+  return {
     caSources: sources,
-    dispatcher,
     observe: (listener) => listeners.push(listener),
+    route: (url) => routeFor(env, url),
     proxyFor: (url) => {
       const proxy = proxyFor(env, url);
       return proxy === undefined ? undefined : displayUrl(proxy);
     },
-    close: () => dispatcher.close(),
+    close: async () => {
+      await Promise.all([direct.close(), ...[...proxies.values()].map((agent) => agent.close())]);
+    },
     fetch: async (input, init = {}) => {
       const url = String(input);
+      const route = routeFor(env, url);
+      const dispatcher = dispatcherFor(route);
       const signal = init.signal
         ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
         : AbortSignal.timeout(timeoutMs);
       const headers = new Headers(init.headers);
       if (!headers.has('user-agent')) headers.set('user-agent', 'keyturn');
       const started = performance.now();
-      const proxy = proxyFor(env, url);
+      const proxy = route.kind === 'proxy' ? route.proxy : undefined;
       const seen = (): Exchange => ({
         method: (init.method ?? 'GET').toUpperCase(),
         url: pathOnly(url),
@@ -208,11 +155,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       }
       const date = response.headers.get('date');
       notify({ ...seen(), status: response.status, ...(date === null ? {} : { date }) });
-      await recordFailure(client, url, response);
+      const facts = await readResponseFacts(url, response);
+      if (facts !== undefined) answered.set(response, facts);
       return response;
     },
   };
-  return client;
 }
 
 function pathOnly(url: string): string {
@@ -224,38 +171,49 @@ function pathOnly(url: string): string {
   }
 }
 
-async function recordFailure(client: HttpClient, url: string, response: Response): Promise<void> {
+/** The facts of every answer that was not a plain success, keyed by its Response. */
+const answered = new WeakMap<object, ResponseFacts>();
+
+/**
+ * The facts the HTTP layer kept about an answer, found on a thrown error: openid-client's errors
+ * carry the Response as `response` (ResponseBodyError, WWWAuthenticateChallengeError) or as
+ * `cause` (a body that is not JSON, an unexpected status). undefined when no kept answer is found.
+ */
+export function responseFactsOf(error: unknown): ResponseFacts | undefined {
+  let current: unknown = error;
+  for (let depth = 0; typeof current === 'object' && current !== null && depth < 6; depth++) {
+    const found = answered.get(current);
+    if (found !== undefined) return found;
+    const { response, cause } = current as { response?: unknown; cause?: unknown };
+    if (typeof response === 'object' && response !== null) {
+      const facts = answered.get(response);
+      if (facts !== undefined) return facts;
+    }
+    current = cause;
+  }
+  return undefined;
+}
+
+/**
+ * Reads what an answer says when it is not a plain success: an error status, an OAuth error body
+ * (also with 200: GitHub), or a 2xx HTML page (a captive portal). A redirect is an answer, not a
+ * failure. A 2xx keeps no excerpt unless it is HTML: a token response, JSON or form-encoded, is secret.
+ */
+async function readResponseFacts(url: string, response: Response): Promise<ResponseFacts | undefined> {
+  if (response.status >= 300 && response.status < 400) return undefined;
   const contentType = response.headers.get('content-type') ?? undefined;
   const isJson = contentType !== undefined && /json/i.test(contentType);
-  // A redirect is an answer, not a failure (the authorization endpoint answers with one).
-  if (response.status >= 300 && response.status < 400) return;
-  if (response.ok && !isJson) return;
-  // Read a copy; the caller still gets the whole body.
+  const isHtml = contentType !== undefined && /html/i.test(contentType);
+  if (response.ok && !isJson && !isHtml) return undefined;
   let text = '';
   try {
+    // Read a copy; the caller still gets the whole body.
     text = (await response.clone().text()).slice(0, 65_536);
   } catch {
     text = '';
   }
-  let oauthError: string | undefined;
-  let oauthErrorDescription: string | undefined;
-  if (isJson) {
-    try {
-      const body: unknown = JSON.parse(text);
-      if (
-        typeof body === 'object' &&
-        body !== null &&
-        typeof (body as { error?: unknown }).error === 'string'
-      ) {
-        oauthError = (body as { error: string }).error;
-        const description = (body as { error_description?: unknown }).error_description;
-        if (typeof description === 'string') oauthErrorDescription = description;
-      }
-    } catch {
-      // not JSON after all: kept as an excerpt below
-    }
-  }
-  if (response.ok && oauthError === undefined) return;
+  const oauth = isJson ? oauthErrorBody(text) : undefined;
+  if (response.ok && isJson && oauth === undefined) return undefined;
   const facts: ResponseFacts = { url, status: response.status };
   if (contentType !== undefined) facts.contentType = contentType;
   const server = response.headers.get('server');
@@ -264,10 +222,25 @@ async function recordFailure(client: HttpClient, url: string, response: Response
   if (date !== null) facts.date = date;
   const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
   if (retryAfter !== undefined) facts.retryAfter = retryAfter;
-  if (oauthError !== undefined) facts.oauthError = oauthError;
-  if (oauthErrorDescription !== undefined) facts.oauthErrorDescription = oauthErrorDescription;
-  if (oauthError === undefined && text !== '') facts.bodyExcerpt = bodyExcerpt(text);
-  client.lastFailure = facts;
+  if (oauth !== undefined) {
+    facts.oauthError = oauth.error;
+    if (oauth.description !== undefined) facts.oauthErrorDescription = oauth.description;
+  } else if (text !== '') facts.bodyExcerpt = bodyExcerpt(text);
+  return facts;
+}
+
+/** The `error` and `error_description` of an OAuth error body (RFC 6749 §5.2), if it is one. */
+function oauthErrorBody(text: string): { error: string; description?: string } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { error, error_description: description } = body as { error?: unknown; error_description?: unknown };
+  if (typeof error !== 'string') return undefined;
+  return typeof description === 'string' ? { error, description } : { error };
 }
 
 /** A request that got no HTTP answer: DNS, TCP, TLS, proxy or timeout. */
@@ -281,7 +254,6 @@ export class NetworkError extends Error {
     super(`${facts.code ?? 'network error'} for ${displayUrl(url)}`, { cause });
   }
 }
-
 /** Digs the errno / TLS code / proxy status out of undici's nested errors. */
 export function networkFacts(error: unknown, proxy: string | undefined): NetworkFacts {
   const facts: NetworkFacts = {};

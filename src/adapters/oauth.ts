@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { classifyExchange, type ExchangeFacts, type ExchangePhase } from '../core/classify.js';
 import { assertSecureUrl, isLoopbackHost, type Profile } from '../core/config.js';
-import { NetworkError, type HttpClient } from './http.js';
+import { NetworkError, responseFactsOf, type HttpClient } from './http.js';
 
 /**
  * The thin wrapper over openid-client v6: every protocol step is the library's; this file only
@@ -53,7 +53,7 @@ export async function configure(
         ...(options.timeoutSeconds === undefined ? {} : { timeout: options.timeoutSeconds }),
       });
     } catch (error) {
-      throw oauthFailure(error, 'discovery', http);
+      throw oauthFailure(error, 'discovery');
     }
     // Explicit endpoints override discovered ones.
     const server = config.serverMetadata();
@@ -76,7 +76,7 @@ function findInChain<T>(error: unknown, test: (e: unknown) => e is T): T | undef
 }
 
 /** Turns anything openid-client (or our HTTP layer under it) throws into a catalog error. */
-export function oauthFailure(error: unknown, phase: ExchangePhase, http?: HttpClient): KeyturnError {
+export function oauthFailure(error: unknown, phase: ExchangePhase): KeyturnError {
   if (isKeyturnError(error)) return error;
   const network = findInChain(error, (e): e is NetworkError => e instanceof NetworkError);
   if (network !== undefined) {
@@ -89,7 +89,8 @@ export function oauthFailure(error: unknown, phase: ExchangePhase, http?: HttpCl
     status?: number;
     message?: string;
   };
-  const last = http?.lastFailure;
+  // The facts of the answer travel on the error (its Response), never beside it.
+  const last = responseFactsOf(error);
   const fromLast: Partial<ExchangeFacts> =
     last === undefined
       ? {}

@@ -55,7 +55,12 @@ const TLS_UNTRUSTED = new Set([
   'CERT_CHAIN_TOO_LONG',
   'INVALID_CA',
 ]);
-const TLS_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CRL_HAS_EXPIRED']);
+/** TLS codes of a certificate outside its validity: the doctor's TLS probe reads them too. */
+export const TLS_EXPIRED: ReadonlySet<string> = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+]);
 const TLS_HOSTNAME = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 const CONNECT = new Set([

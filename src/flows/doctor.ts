@@ -15,7 +15,7 @@ import {
 import { browserSignInAdvice, type EnvironmentReport } from '../core/environment.js';
 import { displayUrl } from '../core/redact.js';
 import { readEnvironment } from '../adapters/environment.js';
-import { caSources, proxyFor, trustedCas, type Exchange, type HttpClient } from '../adapters/http.js';
+import { caSources, trustedCas, type Exchange, type HttpClient } from '../adapters/http.js';
 import { probeAuthorization } from '../adapters/probes/authorization.js';
 import { checkClock } from '../adapters/probes/clock.js';
 import { probeDiscovery } from '../adapters/probes/discovery.js';
@@ -214,7 +214,8 @@ async function probeProvider(
       if (!known.endpoints.includes(role)) known.endpoints.push(role);
       return;
     }
-    const proxy = proxyFor(deps.env, url);
+    // The route the requests themselves take (core/proxy.ts): one decision for both.
+    const route = http.route(url);
     hosts.set(url.host, {
       url,
       endpoints: [role],
@@ -224,7 +225,7 @@ async function probeProvider(
           timeoutMs,
           caSources: http.caSources,
           now: deps.now,
-          ...(proxy === undefined ? {} : { proxy }),
+          ...(route.kind === 'proxy' ? { proxy: route.proxy, proxyVariable: route.variable } : {}),
           ...(ca === undefined ? {} : { ca }),
         },
       ),

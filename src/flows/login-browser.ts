@@ -135,7 +135,7 @@ export async function loginWithBrowser(
           idTokenExpected: profile.scopes.includes('openid'),
         });
       } catch (error) {
-        const failure = oauthFailure(error, 'token', http);
+        const failure = oauthFailure(error, 'token');
         await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
         throw failure;
       }
@@ -151,7 +151,7 @@ export async function loginWithBrowser(
     }
   } catch (error) {
     if (signal?.aborted || isKeyturnError(error)) throw error;
-    throw oauthFailure(error, 'token', http);
+    throw oauthFailure(error, 'token');
   } finally {
     await http.close();
   }

@@ -84,7 +84,7 @@ export async function loginWithDevice(
     try {
       authorization = await oidc.initiateDeviceAuthorization(config, { scope: profile.scopes.join(' ') });
     } catch (error) {
-      throw deviceFix(oauthFailure(error, 'device_authorization', http), profile.clientId);
+      throw deviceFix(oauthFailure(error, 'device_authorization'), profile.clientId);
     }
     const shown: DeviceUserCode = {
       verificationUri: authorization.verification_uri,
@@ -116,12 +116,12 @@ export async function loginWithDevice(
           { fix: 'Run `keyturn login --device` again and enter the new code promptly.' },
         );
       }
-      throw deviceFix(oauthFailure(error, 'device_poll', http), profile.clientId);
+      throw deviceFix(oauthFailure(error, 'device_poll'), profile.clientId);
     }
     return await storeSignIn(deps, profile, server.issuer, tokens, store);
   } catch (error) {
     if (signal?.aborted || isKeyturnError(error)) throw error;
-    throw oauthFailure(error, 'device_poll', http);
+    throw oauthFailure(error, 'device_poll');
   } finally {
     await http.close();
   }

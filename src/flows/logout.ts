@@ -55,7 +55,7 @@ export async function logout(
         result.revocation = 'done';
       }
     } catch (thrown) {
-      const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'revocation', http);
+      const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'revocation');
       result.revocation = 'failed';
       deps.output.warn(
         `Could not revoke the tokens at the provider (error[${error.code}]: ${error.message}). Removing them here anyway.`,

@@ -163,8 +163,7 @@ async function refreshWithRetry(
         break;
       } catch (thrown) {
         if (attempts.signal?.aborted) throw thrown;
-        const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'refresh', http);
-        http.lastFailure = undefined;
+        const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'refresh');
         if (!error.transient) {
           if (error.code === 'refresh_rejected') {
             const rejected = signInAgain(error, input.profile);

@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type Provider from 'oidc-provider';
 import type * as OidcProviderModule from 'oidc-provider';
 import type { Account, ClientMetadata, Configuration, UnknownObject } from 'oidc-provider';
+import { isLoopbackHost } from '../core/config.js';
 import { MemoryStore, memoryAdapterFactory } from './adapter.js';
 import {
   PAGE_CSP,
@@ -148,12 +148,6 @@ function zeroStats(): IssuerStats {
     revocations: 0,
     userinfoRequests: 0,
   };
-}
-
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 function defaultClient(): ClientMetadata {

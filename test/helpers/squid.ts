@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
  * - `open`: tunnels (CONNECT) to any loopback port;
  * - `auth`: asks for Basic credentials (407) checked by basic_ncsa_auth against an htpasswd file;
  * - `deny`: refuses every CONNECT (403).
+ * `hosts` maps names only squid resolves (`idp.keyturn.invalid`) to loopback addresses: keyturn never
+ * proxies a loopback host, so a provider behind the proxy needs a name that is not one.
  */
 
 export type SquidMode = 'open' | 'auth' | 'deny';
@@ -56,7 +58,7 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startSquid(mode: SquidMode): Promise<Squid> {
+export async function startSquid(mode: SquidMode, hosts: Record<string, string> = {}): Promise<Squid> {
   const dir = await mkdtemp(join(tmpdir(), 'keyturn-squid-'));
   const port = await freePort();
   const lines = [
@@ -71,7 +73,14 @@ export async function startSquid(mode: SquidMode): Promise<Squid> {
     'shutdown_lifetime 0 seconds',
     'acl loopback src 127.0.0.0/8',
     'acl CONNECT method CONNECT',
+    `hosts_file ${dir}/hosts`,
   ];
+  await writeFile(
+    join(dir, 'hosts'),
+    Object.entries(hosts)
+      .map(([name, address]) => `${address} ${name}\n`)
+      .join(''),
+  );
   const root = process.getuid?.() === 0;
   // As root squid drops to an unprivileged user, which must be able to write its logs.
   if (root) lines.push('cache_effective_user proxy');
@@ -93,7 +102,7 @@ export async function startSquid(mode: SquidMode): Promise<Squid> {
     const { stdout } = await run('id', ['-u', 'proxy']);
     const uid = Number(stdout.trim());
     const { stdout: gid } = await run('id', ['-g', 'proxy']);
-    for (const path of [dir, join(dir, 'htpasswd')])
+    for (const path of [dir, join(dir, 'htpasswd'), join(dir, 'hosts')])
       await chown(path, uid, Number(gid.trim())).catch(() => undefined);
   }
   const child: ChildProcess = spawn(SQUID, ['-N', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });

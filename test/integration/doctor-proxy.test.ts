@@ -7,6 +7,7 @@ import { freePort, startSquid, type Squid } from '../helpers/squid.js';
 
 // This file's fixed port (range 18470-18489).
 const REDIRECT_URI = 'http://127.0.0.1:18474/auth/callback';
+const PROVIDER = 'idp.keyturn.invalid';
 
 let ca: TestCa;
 let issuer: RunningIssuer;
@@ -17,14 +18,21 @@ let home: string;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  // A corporate-looking setup: an HTTPS provider reached only through Debian's squid.
+  // A corporate-looking setup: an HTTPS provider reached only through Debian's squid, under a name
+  // only squid resolves (keyturn never proxies a loopback host such as localhost).
   ca = await createTestCa('keyturn proxy test CA');
-  const leaf = await ca.issue(['DNS:localhost']);
+  const leaf = await ca.issue([`DNS:${PROVIDER}`]);
+  const port = await freePort();
+  const hosts = { [PROVIDER]: '127.0.0.1' };
   [issuer, open, auth, deny] = await Promise.all([
-    startIssuer({ https: { key: leaf.key, cert: leaf.cert } }),
-    startSquid('open'),
-    startSquid('auth'),
-    startSquid('deny'),
+    startIssuer({
+      port,
+      https: { key: leaf.key, cert: leaf.cert },
+      publicUrl: `https://${PROVIDER}:${port}`,
+    }),
+    startSquid('open', hosts),
+    startSquid('auth', hosts),
+    startSquid('deny', hosts),
   ]);
 });
 
@@ -59,9 +67,9 @@ describe('keyturn doctor through a proxy (squid)', () => {
     );
     const log = await open.accessLog();
     const port = new URL(issuer.issuer).port;
-    expect(log).toMatch(new RegExp(`TCP_TUNNEL/200 .* CONNECT localhost:${port} `));
+    expect(log).toMatch(new RegExp(`TCP_TUNNEL/200 .* CONNECT ${PROVIDER}:${port} `));
     // The probe's own tunnel, discovery, the authorization and the token request: several tunnels.
-    expect(log.match(new RegExp(`CONNECT localhost:${port} `, 'g'))?.length).toBeGreaterThanOrEqual(3);
+    expect(log.match(new RegExp(`CONNECT ${PROVIDER}:${port} `, 'g'))?.length).toBeGreaterThanOrEqual(3);
   });
 
   it('names a proxy that asks for credentials (proxy_auth_required)', async () => {
@@ -102,9 +110,27 @@ describe('keyturn doctor through a proxy (squid)', () => {
 
   it('goes around the proxy for the hosts in NO_PROXY (lower case too), as curl does', async () => {
     const nowhere = `http://127.0.0.1:${await freePort()}`;
-    const { report } = await doctorThrough(nowhere, { no_proxy: 'example.invalid,localhost' });
-    expect(problems(report)).toEqual([]);
-    expect(codes(report, 'ok')).toContain('connect');
-    expect(codes(report, 'ok')).not.toContain('proxy');
+    // Directly, this machine cannot resolve the name only squid knows: the probe says so, not "proxy".
+    const { report } = await doctorThrough(nowhere, { no_proxy: `example.invalid,.keyturn.invalid` });
+    expect(codes(report)).toEqual(['dns_failed']);
+    expect(finding(report, 'dns_failed').evidence).toMatchObject({ host: PROVIDER });
+    expect(JSON.stringify(report)).not.toContain(nowhere);
+  });
+
+  it('never sends a loopback provider through the proxy, whatever NO_PROXY says', async () => {
+    const direct = await startIssuer({});
+    try {
+      ({ home, cleanup } = await tempHome());
+      const { report } = await runDoctor(
+        ['--issuer', direct.issuer, '--client-id', direct.clientId, '--redirect-uri', REDIRECT_URI],
+        { home, env: { HTTP_PROXY: open.url, HTTPS_PROXY: open.url } },
+      );
+      expect(problems(report)).toEqual([]);
+      expect(codes(report, 'ok')).toContain('connect');
+      expect(codes(report, 'ok')).not.toContain('proxy');
+      expect(await open.accessLog()).not.toContain(`:${new URL(direct.issuer).port} `);
+    } finally {
+      await direct.close();
+    }
   });
 });

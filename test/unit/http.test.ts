@@ -1,34 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import {
   NetworkError,
-  bypassesProxy,
   createHttpClient,
   networkFacts,
-  proxyFor,
+  responseFactsOf,
   type Exchange,
 } from '../../src/adapters/http.js';
-
-describe('which proxy a URL goes through (as curl reads the variables)', () => {
-  it.each([
-    [{ HTTPS_PROXY: 'http://p:3128' }, 'https://idp.example/token', 'http://p:3128'],
-    [{ https_proxy: 'http://p:3128' }, 'https://idp.example/token', 'http://p:3128'],
-    [{ HTTP_PROXY: 'http://p:8080' }, 'http://127.0.0.1:9/x', 'http://p:8080'],
-    [{ HTTPS_PROXY: 'http://p:3128' }, 'http://127.0.0.1:9/x', undefined],
-    [{ HTTPS_PROXY: 'http://p:3128', NO_PROXY: 'idp.example' }, 'https://login.idp.example/', undefined],
-    [{ HTTPS_PROXY: 'http://p:3128', no_proxy: '.idp.example' }, 'https://idp.example/', undefined],
-    [{ HTTPS_PROXY: 'http://p:3128', NO_PROXY: '*' }, 'https://anything.example/', undefined],
-    [{ HTTPS_PROXY: 'http://p:3128', NO_PROXY: 'idp.example:8443' }, 'https://idp.example/', 'http://p:3128'],
-    [{ HTTPS_PROXY: 'http://p:3128', NO_PROXY: 'other.example' }, 'https://idp.example/', 'http://p:3128'],
-    [{ HTTPS_PROXY: '' }, 'https://idp.example/', undefined],
-  ])('%o: %s → %s', (env, url, expected) => {
-    expect(proxyFor(env, url)).toBe(expected);
-  });
-
-  it('matches NO_PROXY entries on host boundaries only', () => {
-    expect(bypassesProxy(new URL('https://evilidp.example/'), 'idp.example')).toBe(false);
-  });
-});
 
 describe('the facts of a request that got no answer', () => {
   it("reads undici's proxy refusal status", () => {
@@ -70,6 +49,15 @@ describe('the HTTP client', () => {
         res.end(
           '{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired."}',
         );
+      } else if (req.url === '/token-ok') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"access_token":"secret-access-token","token_type":"Bearer"}');
+      } else if (req.url === '/form-token') {
+        res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' });
+        res.end('access_token=secret-access-token&token_type=bearer');
+      } else if (req.url === '/portal') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><h1>Welcome to Airport Wi-Fi</h1><p>Accept the terms</p></html>');
       } else if (req.url === '/silent') {
         // never answers
       } else res.end('ok');
@@ -82,24 +70,37 @@ describe('the HTTP client', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('keeps the facts of an HTML refusal for the classifier', async () => {
+  it('keeps the facts of an HTML refusal with its answer, where the thrown error finds them', async () => {
     const http = createHttpClient({ env: {} });
-    await http.fetch(`${base}/waf`);
-    expect(http.lastFailure).toMatchObject({
+    const response = await http.fetch(`${base}/waf`);
+    // openid-client throws errors that carry the Response as `response` or `cause`.
+    const thrown = new Error('outer', { cause: Object.assign(new Error('inner'), { response }) });
+    expect(responseFactsOf(thrown)).toMatchObject({
       status: 403,
       server: 'AkamaiGHost',
       contentType: 'text/html',
       bodyExcerpt: 'Access Denied Reference #18.1',
     });
+    expect(
+      responseFactsOf(new Error('unrelated', { cause: new Response('x', { status: 500 }) })),
+    ).toBeUndefined();
     await http.close();
   });
 
-  it('keeps an OAuth error answered with 200 (GitHub), and not a redirect', async () => {
+  it('keeps an OAuth error answered with 200 (GitHub) and a 200 HTML page (a captive portal), not a redirect or a success', async () => {
     const http = createHttpClient({ env: {} });
-    await http.fetch(`${base}/redirect`, { redirect: 'manual' });
-    expect(http.lastFailure).toBeUndefined();
-    await http.fetch(`${base}/github`);
-    expect(http.lastFailure).toMatchObject({ status: 200, oauthError: 'bad_verification_code' });
+    expect(responseFactsOf(await http.fetch(`${base}/redirect`, { redirect: 'manual' }))).toBeUndefined();
+    expect(responseFactsOf(await http.fetch(`${base}/token-ok`))).toBeUndefined();
+    expect(responseFactsOf(await http.fetch(`${base}/form-token`))).toBeUndefined();
+    expect(responseFactsOf(await http.fetch(`${base}/github`))).toMatchObject({
+      status: 200,
+      oauthError: 'bad_verification_code',
+    });
+    expect(responseFactsOf(await http.fetch(`${base}/portal`))).toMatchObject({
+      status: 200,
+      contentType: 'text/html',
+      bodyExcerpt: 'Welcome to Airport Wi-Fi Accept the terms',
+    });
     await http.close();
   });
 
@@ -129,5 +130,89 @@ describe('the HTTP client', () => {
       if (before === undefined) delete process.env.HTTP_PROXY;
       else process.env.HTTP_PROXY = before;
     }
+  });
+});
+
+describe('the route every request takes is the one core/proxy.ts decides', () => {
+  let proxy: TcpServer;
+  let proxyUrl: string;
+  const connects: string[] = [];
+  const sockets = new Set<Socket>();
+  let origin: Server;
+  let originUrl: string;
+  beforeAll(async () => {
+    // A proxy that records what it is asked and refuses it: enough to see which requests reach it.
+    proxy = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', (chunk: Buffer) => {
+        connects.push(chunk.toString('latin1').split('\r\n')[0] ?? '');
+        socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    origin = createServer((_req, res) => res.end('direct'));
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    origin.closeAllConnections();
+    await Promise.all([
+      new Promise((resolve) => proxy.close(resolve)),
+      new Promise((resolve) => origin.close(resolve)),
+    ]);
+  });
+
+  it('sends a plain-http loopback issuer straight to it, never through HTTP_PROXY', async () => {
+    connects.length = 0;
+    const http = createHttpClient({ env: { HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl } });
+    const response = await http.fetch(`${originUrl}/token`, {
+      method: 'POST',
+      body: 'refresh_token=rt-secret',
+    });
+    expect(await response.text()).toBe('direct');
+    expect(connects).toEqual([]);
+    await http.close();
+  });
+
+  it('tunnels HTTPS through HTTPS_PROXY, and reports the proxy refusal', async () => {
+    connects.length = 0;
+    const http = createHttpClient({ env: { HTTPS_PROXY: proxyUrl }, timeoutMs: 5000 });
+    const failure = await http.fetch('https://idp.keyturn.invalid/token').catch((e: unknown) => e);
+    expect(connects).toEqual(['CONNECT idp.keyturn.invalid:443 HTTP/1.1']);
+    expect((failure as NetworkError).facts).toMatchObject({ proxy: proxyUrl, proxyStatus: 403 });
+    await http.close();
+  });
+
+  it('does not send HTTPS through HTTP_PROXY (no fallback, as curl)', async () => {
+    connects.length = 0;
+    const http = createHttpClient({ env: { HTTP_PROXY: proxyUrl }, timeoutMs: 5000 });
+    const failure = await http.fetch('https://idp.keyturn.invalid/token').catch((e: unknown) => e);
+    expect(connects).toEqual([]);
+    expect(failure).toBeInstanceOf(NetworkError);
+    expect((failure as NetworkError).facts.proxy).toBeUndefined();
+    await http.close();
+  });
+
+  it('goes around the proxy for an IPv6 NO_PROXY entry written without brackets', async () => {
+    connects.length = 0;
+    const http = createHttpClient({
+      env: { HTTPS_PROXY: proxyUrl, NO_PROXY: '2001:db8::1' },
+      timeoutMs: 2000,
+    });
+    await http.fetch('https://[2001:db8::1]/token').catch(() => undefined);
+    expect(connects).toEqual([]);
+    await http.close();
+  });
+
+  it('refuses a proxy variable it cannot use before sending anything', async () => {
+    const http = createHttpClient({ env: { HTTPS_PROXY: 'socks5://127.0.0.1:1080' } });
+    await expect(http.fetch('https://idp.keyturn.invalid/')).rejects.toMatchObject({
+      code: 'proxy_unreachable',
+      message: expect.stringContaining('HTTPS_PROXY'),
+    });
+    await http.close();
   });
 });

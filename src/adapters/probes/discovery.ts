@@ -64,7 +64,7 @@ export async function probeDiscovery(
         findings: [noted('discovery', 'Discovery not used: the profile names its endpoints explicitly')],
       };
     } catch (error) {
-      return { findings: [problem(isKeyturnError(error) ? error : oauthFailure(error, 'discovery', http))] };
+      return { findings: [problem(isKeyturnError(error) ? error : oauthFailure(error, 'discovery'))] };
     }
   }
   const url = discoveryUrl(profile.issuer);
@@ -72,7 +72,7 @@ export async function probeDiscovery(
     fetchAnswer(http, url, now),
     configure(profile, http, { timeoutSeconds }).then(
       (config) => ({ config }),
-      (error: unknown) => ({ error: isKeyturnError(error) ? error : oauthFailure(error, 'discovery', http) }),
+      (error: unknown) => ({ error: isKeyturnError(error) ? error : oauthFailure(error, 'discovery') }),
     ),
   ]);
   const facts: Record<string, unknown> = { url };

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import { classifyExchange, type NetworkFacts } from '../../core/classify.js';
+import { TLS_EXPIRED, classifyExchange, type NetworkFacts } from '../../core/classify.js';
 import { KeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
 import { displayUrl } from '../../core/redact.js';
-import type { CaSource } from '../http.js';
+import type { CaSource } from '../ca.js';
 import { errnoOf } from './deadline.js';
 import { resolveHost } from './dns.js';
 import { connectToProxy, requestTunnel } from './proxy.js';
@@ -21,6 +21,8 @@ export interface HostProbeOptions {
   timeoutMs: number;
   /** The proxy for this origin (as configured, credentials included), or undefined when direct. */
   proxy?: string;
+  /** The variable that named the proxy (`HTTPS_PROXY`, `https_proxy`, …), for the messages. */
+  proxyVariable?: string;
   /** The trusted CAs of the HTTP layer (undefined: Node's default store). */
   ca?: string[];
   caSources: readonly CaSource[];
@@ -28,8 +30,6 @@ export interface HostProbeOptions {
   /** Where the OS keeps its trusted CAs (default: the usual Linux folders). */
   osCertDirs?: readonly string[];
 }
-
-const TLS_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /**
  * Resolves, connects to and TLS-handshakes one provider origin, directly or through its proxy
@@ -63,6 +63,7 @@ export async function probeHost(target: HostTarget, options: HostProbeOptions): 
       const proxy = new URL(options.proxy);
       const shown = displayUrl(options.proxy);
       const via = { proxy: shown };
+      const variable = options.proxyVariable ?? 'HTTPS_PROXY';
       try {
         socket = await connectToProxy(proxy, options.timeoutMs, options.ca);
       } catch (error) {
@@ -70,8 +71,8 @@ export async function probeHost(target: HostTarget, options: HostProbeOptions): 
         findings.push(
           fail(
             { code, proxy: shown, atProxy: true },
-            `The proxy ${shown} (from HTTPS_PROXY / HTTP_PROXY) cannot be reached: ${code === 'ECONNREFUSED' ? 'nothing listens there' : code}.`,
-            `Start the proxy or fix its address in HTTPS_PROXY / HTTP_PROXY; if ${host} is reachable directly, add it to NO_PROXY.`,
+            `The proxy ${shown} (from ${variable}) cannot be reached: ${code === 'ECONNREFUSED' ? 'nothing listens there' : code}.`,
+            `Start the proxy or fix its address in ${variable}; if ${host} is reachable directly, add it to NO_PROXY.`,
             via,
           ),
         );
@@ -107,7 +108,7 @@ export async function probeHost(target: HostTarget, options: HostProbeOptions): 
             { proxy: shown, proxyStatus: 407 },
             proxy.username !== ''
               ? `The proxy ${shown} rejected the credentials in its URL (407 ${answer.reason}).`
-              : `The proxy ${shown} requires authentication (407 ${answer.reason}${scheme === undefined ? '' : `, ${scheme}`}), and HTTPS_PROXY carries no credentials.`,
+              : `The proxy ${shown} requires authentication (407 ${answer.reason}${scheme === undefined ? '' : `, ${scheme}`}), and ${variable} carries no credentials.`,
             undefined,
             { ...facts, ...(scheme === undefined ? {} : { proxy_authenticate: scheme }) },
           ),

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { KeyturnError, isKeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
-import { readCaFile, type CaSource } from '../http.js';
+import { readCaFile, type CaSource } from '../ca.js';
 import { parseAuthFile } from '../file-store.js';
 import { bindAddresses, type PortHolder } from '../loopback.js';
 import { portInUseError } from '../../core/port-in-use.js';

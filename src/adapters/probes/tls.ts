@@ -10,7 +10,7 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import { isIP } from 'node:net';
-import { readCaFile, type CaSource } from '../http.js';
+import { pemCertificates, readCaFile, type CaSource } from '../ca.js';
 import { withDeadline } from './deadline.js';
 
 /** One certificate of the presented chain, as evidence. */
@@ -81,8 +81,6 @@ function parsePems(pems: readonly string[]): X509Certificate[] {
   return certs;
 }
 
-const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
 /** Finds the file of the OS store that holds the anchor of `top`, so the fix can name it. */
 async function findInOsStore(top: X509Certificate, dirs: readonly string[]): Promise<string | undefined> {
   for (const dir of dirs) {
@@ -94,7 +92,7 @@ async function findInOsStore(top: X509Certificate, dirs: readonly string[]): Pro
     for (const name of files) {
       const path = join(dir, name);
       const text = await readFile(path, 'utf8').catch(() => '');
-      if (anchoredIn(top, parsePems(text.match(PEM) ?? [])) !== undefined) return path;
+      if (anchoredIn(top, parsePems(pemCertificates(text))) !== undefined) return path;
     }
   }
   return undefined;

@@ -39,7 +39,7 @@ export async function probeToken(
       expectedState: state,
     });
   } catch (error) {
-    const failure = oauthFailure(error, 'token', http);
+    const failure = oauthFailure(error, 'token');
     if (failure.code === 'invalid_grant') {
       return [
         passed(
