@@ -17,12 +17,30 @@ import type { StatusReport } from './flows/status.js';
 import type { LogoutResult } from './flows/logout.js';
 import type { DeviceUserCode } from './flows/login-device.js';
 import { createDeps, lazyProfile } from './runtime.js';
+import { KEYTURN_APP, appIdentity, settingsEnvironment, type AppIdentity } from './core/app.js';
+import { isKeyturnError } from './core/errors.js';
 
 export { KeyturnError, exitCodeFor } from './core/errors.js';
 export { CATALOG, type ErrorCode } from './core/catalog.js';
 export type { AccessToken, LoginResult, StatusReport, LogoutResult, Profile, Output, DeviceUserCode };
 
+export type { AppIdentity };
+
 export interface ClientOptions {
+  /**
+   * Your application's name (default `keyturn`): its config and data folders, the callback page,
+   * the fixes ("Run `acme login`"), the keyring service and the User-Agent.
+   */
+  appName?: string;
+  /** The command your users type, when it differs from `appName`. */
+  command?: string;
+  /**
+   * Read your own environment variables (`ACME` → `ACME_HOME`, `ACME_PROFILE`, `ACME_STORE`, …).
+   * An app with its own name reads no `KEYTURN_*` variable; without a prefix it reads none.
+   */
+  envPrefix?: string;
+  /** Your version, for the User-Agent (`acme/1.2.0`). */
+  version?: string;
   /** Profile name in config.toml (default: KEYTURN_PROFILE, default_profile, "default"). */
   profile?: string;
   issuer?: string;
@@ -59,7 +77,16 @@ export interface KeyturnClient {
 }
 
 export function createClient(options: ClientOptions = {}): KeyturnClient {
-  const env = { ...(options.env ?? process.env) };
+  const app: AppIdentity =
+    options.appName === undefined
+      ? KEYTURN_APP
+      : appIdentity({
+          name: options.appName,
+          command: options.command,
+          envPrefix: options.envPrefix,
+          version: options.version,
+        });
+  const env = settingsEnvironment(options.env ?? process.env, app);
   if (options.home !== undefined) env.KEYTURN_HOME = options.home;
   const quiet = () => undefined;
   const output: Output = {
@@ -68,8 +95,12 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
     step: options.output?.step ?? quiet,
     debug: options.output?.debug ?? quiet,
   };
-  const paths = resolvePaths(env);
-  const deps = createDeps(env, output, paths);
+  const paths = resolvePaths(env, process.platform, app);
+  const deps = createDeps(env, output, paths, app);
+  /** Errors reach the author told in their app's words. */
+  const told = (error: unknown): never => {
+    throw isKeyturnError(error) ? error.forApp(app) : error;
+  };
   const getProfile = lazyProfile(env, paths, {
     profile: options.profile,
     issuer: options.issuer,
@@ -79,7 +110,7 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
     caFile: options.caFile,
   });
 
-  return {
+  const client: KeyturnClient = {
     async login(loginOptions = {}) {
       const { loginWithBrowser } = await import('./flows/login-browser.js');
       return loginWithBrowser(
@@ -127,4 +158,17 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
       return logout(deps, { profile: await getProfile(), revoke: logoutOptions.revoke ?? true });
     },
   };
+  return tellFor(client, told);
+}
+
+/** Every method of the client, with its errors told for the application. */
+function tellFor(client: KeyturnClient, told: (error: unknown) => never): KeyturnClient {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(client) as [
+    string,
+    (...args: unknown[]) => Promise<unknown>,
+  ][]) {
+    wrapped[name] = (...args: unknown[]) => method(...args).catch(told);
+  }
+  return wrapped as unknown as KeyturnClient;
 }

@@ -2,6 +2,7 @@ import { resolvePaths, type KeyturnPaths } from './adapters/paths.js';
 import type { Deps, Output } from './flows/deps.js';
 import { readConfigFile } from './adapters/config-file.js';
 import { resolveProfile, type Profile, type ProfileFlags } from './core/config.js';
+import { KEYTURN_APP, type AppIdentity } from './core/app.js';
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -23,8 +24,10 @@ export function createDeps(
   env: Record<string, string | undefined>,
   output: Output,
   paths: KeyturnPaths = resolvePaths(env),
+  app: AppIdentity = KEYTURN_APP,
 ): Deps {
   return {
+    app,
     env,
     now: () => Date.now(),
     sleep,
@@ -33,12 +36,13 @@ export function createDeps(
     output,
     store: async (profile) => {
       const { openStore } = await import('./adapters/store-factory.js');
-      return openStore(profile, paths, { env, output });
+      return openStore(profile, paths, { env, output, app });
     },
     http: async (profile, options = {}) => {
       const { createHttpClient } = await import('./adapters/http.js');
       return createHttpClient({
         env,
+        userAgent: app.userAgent,
         ...(profile.caFile === undefined ? {} : { caFile: profile.caFile }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });

@@ -7,7 +7,7 @@ import { withFileLock } from './lock.js';
 
 function unreadable(path: string, why: string, cause?: unknown): KeyturnError {
   return new KeyturnError('store_unreadable', `The credential file ${path} ${why}.`, {
-    fix: `Move it aside (\`mv ${path} ${path}.bak\`) and run \`keyturn login\` again.`,
+    fix: ({ command }) => `Move it aside (\`mv ${path} ${path}.bak\`) and run \`${command} login\` again.`,
     evidence: { path },
     cause,
   });

@@ -27,6 +27,8 @@ export interface HttpOptions {
   caFile?: string;
   /** Per-request bound in ms (connect + headers + body). */
   timeoutMs?: number;
+  /** The User-Agent of requests that set none (default `keyturn`). */
+  userAgent?: string;
 }
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -130,7 +132,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
         : AbortSignal.timeout(timeoutMs);
       const headers = new Headers(init.headers);
-      if (!headers.has('user-agent')) headers.set('user-agent', 'keyturn');
+      if (!headers.has('user-agent')) headers.set('user-agent', options.userAgent ?? 'keyturn');
       const started = performance.now();
       const proxy = route.kind === 'proxy' ? route.proxy : undefined;
       const seen = (): Exchange => ({

@@ -452,7 +452,8 @@ function parseKeyringValue(value: string, profile: string, backend: string): Cre
       'store_unreadable',
       `The ${backend} entry of profile "${profile}" does not hold keyturn credentials.`,
       {
-        fix: `Sign in again: \`keyturn login${profile === 'default' ? '' : ` --profile ${profile}`}\` replaces it.`,
+        fix: ({ command }) =>
+          `Sign in again: \`${command} login${profile === 'default' ? '' : ` --profile ${profile}`}\` replaces it.`,
         evidence: { store: 'keyring', backend, profile },
       },
     );
@@ -510,7 +511,7 @@ export class KeyringStore implements CredentialStore {
       throw new KeyturnError(
         'not_signed_in',
         `The ${this.keyring.backend} no longer holds the credentials of profile "${profile}" (removed outside keyturn?).`,
-        { fix: `Sign in again: \`keyturn login${flag}\`.` },
+        { fix: ({ command }) => `Sign in again: \`${command} login${flag}\`.` },
       );
     }
     return parseKeyringValue(value, profile, this.keyring.backend);
@@ -575,7 +576,8 @@ export class StrandedKeyringStore implements CredentialStore {
       'store_unreadable',
       `The credentials of profile "${profile}" are in the ${this.keyring.backend} (store = "keyring" when they were saved), which cannot be used here: ${this.problem.reason}.`,
       {
-        fix: `Make the keyring usable once so keyturn moves them into auth.json (${this.problem.remedy}), or sign in again here: \`keyturn login${flag}\`.`,
+        fix: ({ command }) =>
+          `Make the keyring usable once so keyturn moves them into auth.json (${this.problem.remedy}), or sign in again here: \`${command} login${flag}\`.`,
         evidence: { store: 'keyring', service: this.marker.service, account: this.marker.account },
       },
     );

@@ -19,6 +19,8 @@ export interface CallbackServerOptions {
   portFallback?: boolean;
   /** Who holds a busy port, for the error message. */
   findPortHolder?: (port: number) => Promise<PortHolder | undefined>;
+  /** The application named on the pages the browser shows (default keyturn). */
+  appName?: string;
   /** Every rejected request, for narration and debugging. */
   onReject?: (status: number, reason: string, problem: CallbackProblem) => void;
 }
@@ -117,7 +119,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         'referrer-policy': 'no-referrer',
         'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
       });
-      res.end(resultPage(kind, title, detail));
+      res.end(resultPage(kind, title, detail, options.appName));
       return sent;
     };
     if (target === CANCEL_PATH || target.startsWith(`${CANCEL_PATH}?`)) {
@@ -148,7 +150,12 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     );
     if (verdict.kind === 'reject') {
       options.onReject?.(verdict.status, verdict.reason, verdict.problem);
-      void send(verdict.status, 'failure', 'Not a sign-in answer for keyturn', verdict.reason);
+      void send(
+        verdict.status,
+        'failure',
+        `Not a sign-in answer for ${options.appName ?? 'keyturn'}`,
+        verdict.reason,
+      );
       return;
     }
     done = true;

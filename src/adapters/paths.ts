@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { KEYTURN_APP, type AppIdentity } from '../core/app.js';
 
 export interface KeyturnPaths {
   configFile: string;
@@ -8,11 +9,17 @@ export interface KeyturnPaths {
   lockDir: string;
 }
 
-/** KEYTURN_HOME holds everything; otherwise the platform's config and data folders (XDG on Linux). */
+/**
+ * KEYTURN_HOME (in the settings environment: an application's own `PREFIX_HOME`, or the library's
+ * `home` option) holds everything; otherwise the platform's config and data folders (XDG on Linux),
+ * named after the application.
+ */
 export function resolvePaths(
   env: Record<string, string | undefined>,
   platform: NodeJS.Platform = process.platform,
+  app: Pick<AppIdentity, 'name'> = KEYTURN_APP,
 ): KeyturnPaths {
+  const folder = app.name;
   const home = env.KEYTURN_HOME;
   if (home !== undefined && home !== '') {
     return {
@@ -29,13 +36,13 @@ export function resolvePaths(
   let configDir: string;
   let dataDir: string;
   if (platform === 'darwin') {
-    configDir = dataDir = join(user, 'Library', 'Application Support', 'keyturn');
+    configDir = dataDir = join(user, 'Library', 'Application Support', folder);
   } else if (platform === 'win32') {
-    configDir = join(env.APPDATA ?? join(user, 'AppData', 'Roaming'), 'keyturn');
-    dataDir = join(env.LOCALAPPDATA ?? join(user, 'AppData', 'Local'), 'keyturn');
+    configDir = join(env.APPDATA ?? join(user, 'AppData', 'Roaming'), folder);
+    dataDir = join(env.LOCALAPPDATA ?? join(user, 'AppData', 'Local'), folder);
   } else {
-    configDir = join(xdg(env.XDG_CONFIG_HOME, join(user, '.config')), 'keyturn');
-    dataDir = join(xdg(env.XDG_DATA_HOME, join(user, '.local', 'share')), 'keyturn');
+    configDir = join(xdg(env.XDG_CONFIG_HOME, join(user, '.config')), folder);
+    dataDir = join(xdg(env.XDG_DATA_HOME, join(user, '.local', 'share')), folder);
   }
   return {
     configFile: join(configDir, 'config.toml'),

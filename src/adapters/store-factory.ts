@@ -5,6 +5,7 @@ import { KeyturnError } from '../core/errors.js';
 import type { CredentialStore } from '../core/store.js';
 import { FileStore, writeAtomic } from './file-store.js';
 import type { KeyturnPaths } from './paths.js';
+import { KEYTURN_APP, type AppIdentity } from '../core/app.js';
 import type { Output } from '../flows/deps.js';
 import type * as KeyringModuleNs from './keyring-store.js';
 import type { KeyringClient, KeyringMarker, KeyringUnusable } from './keyring-store.js';
@@ -14,6 +15,8 @@ type KeyringModule = typeof KeyringModuleNs;
 export interface OpenStoreOptions {
   env: Record<string, string | undefined>;
   output: Output;
+  /** The application whose keyring service the entries go under (default keyturn). */
+  app?: Pick<AppIdentity, 'name'>;
   platform?: NodeJS.Platform;
   /** Milliseconds since the epoch (the probe cache's clock). */
   now?: () => number;
@@ -48,7 +51,7 @@ export async function openStore(
     env: options.env,
     ...(options.platform === undefined ? {} : { platform: options.platform }),
   });
-  const service = keyringService(paths, options.env);
+  const service = keyringService(paths, options.env, options.app);
   const ctx: Context = { profile, paths, options, file, client, keyring, service };
 
   if (profile.store === 'file') return moveOutOfKeyring(ctx, entry as KeyringMarker);
@@ -97,8 +100,14 @@ function isMarker(entry: unknown): entry is KeyringMarker {
  * The keyring service entries are written under; the account is the profile name. A KEYTURN_HOME
  * gets its own service, so two homes never share (and overwrite) each other's entries.
  */
-export function keyringService(paths: KeyturnPaths, env: Record<string, string | undefined>): string {
-  return env.KEYTURN_HOME === undefined || env.KEYTURN_HOME === '' ? 'keyturn' : `keyturn:${paths.dataDir}`;
+export function keyringService(
+  paths: KeyturnPaths,
+  env: Record<string, string | undefined>,
+  app: Pick<AppIdentity, 'name'> = KEYTURN_APP,
+): string {
+  return env.KEYTURN_HOME === undefined || env.KEYTURN_HOME === ''
+    ? app.name
+    : `${app.name}:${paths.dataDir}`;
 }
 
 /** `auto` without a usable keyring: the file store, with the reason in `note` (status, doctor). */

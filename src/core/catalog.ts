@@ -3,10 +3,13 @@
  * One table says, per code, what it means, the default fix, whether it is transient and its exit code.
  */
 
+import type { AppText } from './app.js';
+
 export const CATALOG = {
   not_signed_in: {
     title: 'Not signed in',
-    fix: 'Run `keyturn login` (or `keyturn login --device` where no browser can reach this machine).',
+    fix: ({ command }) =>
+      `Run \`${command} login\` (or \`${command} login --device\` where no browser can reach this machine).`,
     exit: 3,
   },
   port_in_use: {
@@ -16,12 +19,14 @@ export const CATALOG = {
   },
   no_browser: {
     title: 'No browser can reach this machine',
-    fix: 'Use `keyturn login --device`, or forward the port: `ssh -L 1455:localhost:1455 HOST`.',
+    fix: ({ command }) =>
+      `Use \`${command} login --device\`, or forward the port: \`ssh -L 1455:localhost:1455 HOST\`.`,
     exit: 1,
   },
   wsl: {
     title: 'Running inside WSL',
-    fix: 'The browser and the loopback relay run on Windows: use `keyturn login --device`, or run keyturn on the Windows side.',
+    fix: ({ command, name }) =>
+      `The browser and the loopback relay run on Windows: use \`${command} login --device\`, or run ${name} on the Windows side.`,
     exit: 1,
   },
   clock_skew: {
@@ -41,7 +46,8 @@ export const CATALOG = {
   },
   store_unreadable: {
     title: 'The credential store cannot be read',
-    fix: 'Move the credential file aside (it is named in the message) and run `keyturn login` again.',
+    fix: ({ command }) =>
+      `Move the credential file aside (it is named in the message) and run \`${command} login\` again.`,
     exit: 1,
   },
   dns_failed: {
@@ -96,7 +102,8 @@ export const CATALOG = {
   },
   endpoint_blocked: {
     title: 'An endpoint refused the request before OAuth saw it',
-    fix: "A firewall, WAF, CDN, region or IP block answered instead of the provider: try another network or VPN, or ask the provider's support with the report from `keyturn doctor --report`.",
+    fix: ({ command }) =>
+      `A firewall, WAF, CDN, region or IP block answered instead of the provider: try another network or VPN, or ask the provider's support with the report from \`${command} doctor --report\`.`,
     exit: 1,
   },
   invalid_client: {
@@ -126,22 +133,23 @@ export const CATALOG = {
   },
   invalid_grant: {
     title: 'The authorization code was rejected',
-    fix: 'Run `keyturn login` again: codes are single-use and short-lived.',
+    fix: ({ command }) => `Run \`${command} login\` again: codes are single-use and short-lived.`,
     exit: 1,
   },
   refresh_rejected: {
     title: 'The refresh token is no longer valid',
-    fix: 'Sign in again: `keyturn login`.',
+    fix: ({ command }) => `Sign in again: \`${command} login\`.`,
     exit: 3,
   },
   state_mismatch: {
     title: 'The callback does not belong to this sign-in',
-    fix: 'Run `keyturn login` again and complete the sign-in in the browser window it opens.',
+    fix: ({ command }) =>
+      `Run \`${command} login\` again and complete the sign-in in the browser window it opens.`,
     exit: 1,
   },
   login_timeout: {
     title: 'The sign-in was not completed in time',
-    fix: 'Run `keyturn login` again and finish in the browser, or raise `--timeout`.',
+    fix: ({ command }) => `Run \`${command} login\` again and finish in the browser, or raise \`--timeout\`.`,
     exit: 1,
   },
   rate_limited: {
@@ -155,19 +163,24 @@ export const CATALOG = {
     exit: 4,
   },
   // Codes beyond the SPEC catalog, for failures that are not about the provider.
-  usage: { title: 'Invalid usage', fix: 'See `keyturn --help`.', exit: 2 },
+  usage: { title: 'Invalid usage', fix: ({ command }) => `See \`${command} --help\`.`, exit: 2 },
   config_invalid: {
     title: 'The configuration is incomplete or invalid',
     fix: 'Pass `--issuer` and `--client-id`, or add a `[profiles.NAME]` table to config.toml.',
     exit: 2,
   },
-  login_cancelled: { title: 'The sign-in was cancelled', fix: 'Run `keyturn login` again.', exit: 1 },
-  internal: {
-    title: 'Unexpected error',
-    fix: 'Run again with KEYTURN_DEBUG=1 and report the output (it holds no secrets).',
+  login_cancelled: {
+    title: 'The sign-in was cancelled',
+    fix: ({ command }) => `Run \`${command} login\` again.`,
     exit: 1,
   },
-} as const satisfies Record<string, { title: string; fix: string; exit: number }>;
+  internal: {
+    title: 'Unexpected error',
+    fix: ({ envPrefix }) =>
+      `Run again with ${envPrefix ?? 'KEYTURN'}_DEBUG=1 and report the output (it holds no secrets).`,
+    exit: 1,
+  },
+} as const satisfies Record<string, { title: string; fix: AppText; exit: number }>;
 
 export type ErrorCode = keyof typeof CATALOG;
 

@@ -245,7 +245,10 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
     return new KeyturnError(
       facts.phase === 'discovery' ? 'discovery_failed' : 'internal',
       `The provider answered ${said} ${where}.`,
-      { ...oauth, fix: 'Check the client registration; `keyturn doctor` probes every endpoint.' },
+      {
+        ...oauth,
+        fix: ({ command }) => `Check the client registration; \`${command} doctor\` probes every endpoint.`,
+      },
     );
   }
 

@@ -1,3 +1,4 @@
+import { KEYTURN_APP, renderText, type AppIdentity, type AppText } from './app.js';
 import { CATALOG, isErrorCode, type ErrorCode } from './catalog.js';
 import type { KeyturnError } from './errors.js';
 import { redactText } from './redact.js';
@@ -55,9 +56,27 @@ export function noted(
   title: string,
   detail = '',
   evidence: Record<string, unknown> = {},
-  fix: string | null = null,
+  fix: AppText | null = null,
 ): Finding {
-  return { code, severity: 'info', title, detail, fix, evidence };
+  return toldWith({ code, severity: 'info', title, detail, fix: null, evidence }, fix);
+}
+
+/** Fixes that name the application's command, kept so `findingsFor` can tell them for another app. */
+const fixTexts = new WeakMap<Finding, AppText>();
+
+function toldWith(finding: Finding, fix: AppText | null): Finding {
+  if (fix === null) return finding;
+  finding.fix = renderText(fix, KEYTURN_APP);
+  if (typeof fix !== 'string') fixTexts.set(finding, fix);
+  return finding;
+}
+
+/** The findings with their fixes told for `app` (`acme login` rather than `keyturn login`). */
+export function findingsFor(findings: readonly Finding[], app: AppIdentity): Finding[] {
+  return findings.map((finding) => {
+    const fix = fixTexts.get(finding);
+    return fix === undefined ? finding : { ...finding, fix: renderText(fix, app) };
+  });
 }
 
 /** A problem, from the catalog error that describes it. */
@@ -70,14 +89,17 @@ export function problem(
   if (error.httpStatus !== undefined && facts.status === undefined) facts.status = error.httpStatus;
   if (error.oauthError !== undefined) facts.oauth_error = error.oauthError;
   if (error.oauthErrorDescription !== undefined) facts.oauth_error_description = error.oauthErrorDescription;
-  return {
-    code: error.code,
-    severity,
-    title: CATALOG[error.code].title,
-    detail: error.message,
-    fix: error.fix,
-    evidence: facts,
-  };
+  return toldWith(
+    {
+      code: error.code,
+      severity,
+      title: CATALOG[error.code].title,
+      detail: error.message,
+      fix: null,
+      evidence: facts,
+    },
+    (app) => error.forApp(app).fix,
+  );
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, ok: 3 };

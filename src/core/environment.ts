@@ -164,9 +164,9 @@ export const sshForward = (port: number): string => `ssh -L ${port}:localhost:${
  * What to suggest when the browser sign-in cannot work as is: the device flow, and over SSH the
  * port forward for the actual redirect port. Empty when nothing stands in the way.
  */
-export function browserSignInAdvice(report: EnvironmentReport, port: number): string[] {
+export function browserSignInAdvice(report: EnvironmentReport, port: number, command = 'keyturn'): string[] {
   if (report.findings.length === 0) return [];
-  const advice = ['Use `keyturn login --device` to sign in from any other device.'];
+  const advice = [`Use \`${command} login --device\` to sign in from any other device.`];
   if (report.ssh && !report.display) {
     advice.push(
       `Or forward the callback port from your machine: \`${sshForward(port)}\`, then open the URL there.`,

@@ -1,7 +1,11 @@
 import { CATALOG, TRANSIENT_CODES, isErrorCode, type ErrorCode } from './catalog.js';
+import { KEYTURN_APP, renderText, type AppIdentity, type AppText } from './app.js';
 
 export interface KeyturnErrorOptions {
-  fix?: string;
+  /** What to do; a function of the app when it names its command (`acme login`). */
+  fix?: AppText;
+  /** The application the fix is told for (default: keyturn's own CLI). */
+  app?: AppIdentity;
   transient?: boolean;
   cause?: unknown;
   httpStatus?: number;
@@ -14,8 +18,9 @@ export interface KeyturnErrorOptions {
 }
 
 /**
- * The one error type of keyturn: a catalog code, whether it passes by itself, and what to do.
- * @see SPEC.md "Errors"
+ * The one error type of keyturn: a catalog code (the diagnosis catalog), whether it passes by itself
+ * (`transient`: retried, exit 4), and what to do (`fix`, in the words of the application that shows
+ * it). OAuth error responses keep their `error` and `error_description` (RFC 6749 §5.2).
  */
 export class KeyturnError extends Error {
   override readonly name = 'KeyturnError';
@@ -27,11 +32,16 @@ export class KeyturnError extends Error {
   readonly oauthErrorDescription: string | undefined;
   readonly evidence: Record<string, unknown>;
   readonly retryAfter: number | undefined;
+  /** The application `fix` is told for. */
+  readonly app: AppIdentity;
+  readonly #fix: AppText;
 
   constructor(code: ErrorCode, message: string, options: KeyturnErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.fix = options.fix ?? CATALOG[code].fix;
+    this.#fix = options.fix ?? CATALOG[code].fix;
+    this.app = options.app ?? KEYTURN_APP;
+    this.fix = renderText(this.#fix, this.app);
     this.transient = options.transient ?? TRANSIENT_CODES.has(code);
     this.httpStatus = options.httpStatus;
     this.oauthError = options.oauthError;
@@ -41,11 +51,16 @@ export class KeyturnError extends Error {
   }
 
   /** The same failure told differently: another message or fix, everything else kept. */
-  restate(change: { message?: string; fix?: string }): KeyturnError {
-    return new KeyturnError(this.code, change.message ?? this.message, {
-      fix: change.fix ?? this.fix,
+  restate(change: { message?: string; fix?: AppText }): KeyturnError {
+    return this.#copy(change.message ?? this.message, change.fix ?? this.#fix, this.app, this);
+  }
+
+  #copy(message: string, fix: AppText, app: AppIdentity, cause: unknown): KeyturnError {
+    return new KeyturnError(this.code, message, {
+      fix,
+      app,
       transient: this.transient,
-      cause: this,
+      ...(cause === undefined ? {} : { cause }),
       evidence: this.evidence,
       ...(this.httpStatus === undefined ? {} : { httpStatus: this.httpStatus }),
       ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
@@ -54,6 +69,14 @@ export class KeyturnError extends Error {
         : { oauthErrorDescription: this.oauthErrorDescription }),
       ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
     });
+  }
+
+  /** The same failure with its fix told for `app` (`acme login` rather than `keyturn login`). */
+  forApp(app: AppIdentity): KeyturnError {
+    if (app === this.app) return this;
+    const told = this.#copy(this.message, this.#fix, app, this.cause);
+    if (this.stack !== undefined) told.stack = this.stack;
+    return told;
   }
 
   /** The `{"error": …}` document of SPEC.md. */

@@ -55,24 +55,29 @@ export function portInUseError(facts: PortInUseFacts): KeyturnError {
     who = holder.name === undefined ? `pid ${holder.pid}` : `${holder.name} (pid ${holder.pid})`;
   if (holder?.keyturn === true) who += ', another keyturn sign-in waiting for its browser';
 
-  let fix: string;
+  let fix: (command: string) => string;
   if (holder?.keyturn === true) {
-    fix =
-      'Another keyturn login is waiting on this port: finish it, or cancel it with `keyturn login --cancel-other` (on a terminal, `keyturn login` offers to)';
+    fix = (command) =>
+      `Another \`${command} login\` is waiting on this port: finish it, or cancel it with \`${command} login --cancel-other\` (on a terminal, \`${command} login\` offers to)`;
   } else if (holder?.name !== undefined && /wslrelay/i.test(holder.name)) {
-    fix =
-      "WSL's relay holds the port for a keyturn (or other tool) running inside WSL: sign in on one side only, or use `keyturn login --device`";
+    fix = (command) =>
+      `WSL's relay holds the port for a ${command} (or other tool) running inside WSL: sign in on one side only, or use \`${command} login --device\``;
   } else if (holder?.pid !== undefined) {
     const stop = platform === 'win32' ? `taskkill /PID ${holder.pid}` : `kill ${holder.pid}`;
-    fix = `Stop ${holder.name === undefined ? `pid ${holder.pid}` : `${holder.name} (pid ${holder.pid})`}: \`${stop}\`, then run \`keyturn login\` again`;
+    fix = (command) =>
+      `Stop ${holder.name === undefined ? `pid ${holder.pid}` : `${holder.name} (pid ${holder.pid})`}: \`${stop}\`, then run \`${command} login\` again`;
   } else {
-    fix = `Find the holder with \`${findCommand(port, platform)}\` and stop it`;
+    fix = () => `Find the holder with \`${findCommand(port, platform)}\` and stop it`;
   }
-  fix += facts.fallback
-    ? '; meanwhile `keyturn login` takes another port (redirect_port_fallback = true).'
-    : ', or set `redirect_port_fallback = true` if the provider accepts any loopback port.';
+  const then = (command: string) =>
+    facts.fallback
+      ? `; meanwhile \`${command} login\` takes another port (redirect_port_fallback = true).`
+      : ', or set `redirect_port_fallback = true` if the provider accepts any loopback port.';
   let where = `Port ${port}`;
   if (facts.host !== undefined) where += ` on ${facts.host}`;
   if (facts.redirectUri !== undefined) where += ` of the redirect URI ${facts.redirectUri}`;
-  return new KeyturnError('port_in_use', `${where} is already in use by ${who}.`, { fix, evidence });
+  return new KeyturnError('port_in_use', `${where} is already in use by ${who}.`, {
+    fix: ({ command }) => fix(command) + then(command),
+    evidence,
+  });
 }

@@ -3,6 +3,7 @@ import type { Profile } from '../core/config.js';
 import type { HttpClient } from '../adapters/http.js';
 import type { KeyturnPaths } from '../adapters/paths.js';
 import type { PortHolder } from '../adapters/loopback.js';
+import type { AppIdentity } from '../core/app.js';
 
 /** Where progress, narration and warnings go: stderr, never stdout. */
 export interface Output {
@@ -18,6 +19,8 @@ export interface Output {
  * Expensive parts are functions so a flow that does not need them does not load them.
  */
 export interface Deps {
+  /** Who speaks to the user: every fix, page and folder name takes its names from here. */
+  app: AppIdentity;
   env: Record<string, string | undefined>;
   /** Milliseconds since the epoch. */
   now(): number;

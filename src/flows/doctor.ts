@@ -5,6 +5,7 @@ import { maskSecret, type Credentials } from '../core/credentials.js';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import {
   buildReport,
+  findingsFor,
   noted,
   passed,
   problem,
@@ -93,7 +94,8 @@ async function checkSignIn(
         'Not signed in',
         `Profile "${profile.name}" holds no credentials yet.`,
         { profile: profile.name },
-        `Run \`keyturn login${flag}\` (or \`keyturn login${flag} --device\` where no browser can reach this machine).`,
+        ({ command }) =>
+          `Run \`${command} login${flag}\` (or \`${command} login${flag} --device\` where no browser can reach this machine).`,
       ),
     );
   } else if (credentials.kind === 'api_key') {
@@ -114,7 +116,7 @@ async function checkSignIn(
           new KeyturnError(
             'refresh_rejected',
             `The access token of ${who} expired ${duration(left)} ago and no refresh token is held.`,
-            { fix: `Sign in again: \`keyturn login${flag}\`.`, evidence },
+            { fix: ({ command }) => `Sign in again: \`${command} login${flag}\`.`, evidence },
           ),
         ),
       );
@@ -122,7 +124,7 @@ async function checkSignIn(
       findings.push(
         passed(
           'signed_in',
-          `Signed in as ${who}; the access token expired ${duration(left)} ago and the next \`keyturn token\` refreshes it`,
+          `Signed in as ${who}; the access token expired ${duration(left)} ago and the next \`${deps.app.command} token\` refreshes it`,
           evidence,
         ),
       );
@@ -144,6 +146,7 @@ function environmentFindings(
   environment: EnvironmentReport,
   port: number,
   deviceGrant: boolean | undefined,
+  command: string,
 ): Finding[] {
   if (environment.findings.length === 0) {
     return [
@@ -156,7 +159,7 @@ function environmentFindings(
       ),
     ];
   }
-  const advice = browserSignInAdvice(environment, port).join(' ');
+  const advice = browserSignInAdvice(environment, port, command).join(' ');
   return environment.findings.map((found) =>
     problem(
       new KeyturnError(found.code, found.detail, { evidence: found.evidence, fix: advice }),
@@ -311,13 +314,16 @@ export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorR
       checkRedirectPort(profile.redirectUri, profile.redirectPortFallback, deps.findPortHolder),
       probeProvider(deps, profile, timeoutSeconds, (e) => exchanges.push(e), clients),
     ]);
-    const findings = [
-      ...environmentFindings(environment, redirectPort, network.deviceGrant),
-      ...checkCaSources(caSources(deps.env, profile.caFile)),
-      ...signIn.findings,
-      port,
-      ...network.findings,
-    ];
+    const findings = findingsFor(
+      [
+        ...environmentFindings(environment, redirectPort, network.deviceGrant, deps.app.command),
+        ...checkCaSources(caSources(deps.env, profile.caFile)),
+        ...signIn.findings,
+        port,
+        ...network.findings,
+      ],
+      deps.app,
+    );
     const secrets = [
       ...signIn.secrets,
       ...(profile.clientSecret === undefined ? [] : [profile.clientSecret]),

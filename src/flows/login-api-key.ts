@@ -17,7 +17,8 @@ export async function loginWithApiKey(
   const key = (await input.readSecret()).trim();
   if (key === '') {
     throw new KeyturnError('usage', 'No API key on stdin.', {
-      fix: 'Pipe the key in: `printf %s "$KEY" | keyturn login --api-key` (never pass it as an argument).',
+      fix: ({ command }) =>
+        `Pipe the key in: \`printf %s "$KEY" | ${command} login --api-key\` (never pass it as an argument).`,
     });
   }
   if (/\s/.test(key)) {

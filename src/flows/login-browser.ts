@@ -43,7 +43,8 @@ export async function loginWithBrowser(
         'discovery_failed',
         'The provider has no authorization endpoint: browser sign-in is not possible.',
         {
-          fix: 'Use `keyturn login --device`, or set `authorization_endpoint` in the profile.',
+          fix: ({ command }) =>
+            `Use \`${command} login --device\`, or set \`authorization_endpoint\` in the profile.`,
         },
       );
     }
@@ -58,6 +59,7 @@ export async function loginWithBrowser(
     const callback = await startCallbackServer({
       redirectUri: profile.redirectUri,
       expectedState: state,
+      appName: deps.app.name,
       portFallback: profile.redirectPortFallback,
       findPortHolder: (port) => deps.findPortHolder(port),
       onReject: (status, reason, problem) => {
@@ -88,7 +90,7 @@ export async function loginWithBrowser(
         if (opened) output.info('Opened your browser; finish signing in there.');
         else
           output.info(
-            'Could not open a browser: open the URL above yourself, or use `keyturn login --device`.',
+            `Could not open a browser: open the URL above yourself, or use \`${deps.app.command} login --device\`.`,
           );
       }
 
@@ -118,8 +120,9 @@ export async function loginWithBrowser(
             ? {}
             : { oauthErrorDescription: result.verdict.errorDescription }),
         });
-        await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
-        throw failure;
+        const told = failure.forApp(deps.app);
+        await result.respond('failure', 'Sign-in failed', `${told.message} ${told.fix}`);
+        throw told;
       }
 
       output.step(
@@ -136,14 +139,15 @@ export async function loginWithBrowser(
         });
       } catch (error) {
         const failure = oauthFailure(error, 'token');
-        await result.respond('failure', 'Sign-in failed', `${failure.message} ${failure.fix}`);
-        throw failure;
+        const told = failure.forApp(deps.app);
+        await result.respond('failure', 'Sign-in failed', `${told.message} ${told.fix}`);
+        throw told;
       }
       const outcome = await storeSignIn(deps, profile, server.issuer, tokens, store);
       await result.respond(
         'success',
         'Signed in',
-        'keyturn is signed in. You can close this window and return to the terminal.',
+        `${deps.app.name} is signed in. You can close this window and return to the terminal.`,
       );
       return outcome;
     } finally {

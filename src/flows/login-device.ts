@@ -1,4 +1,5 @@
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import type { AppText } from '../core/app.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import type { Deps } from './deps.js';
@@ -28,11 +29,13 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** The catalog's fix, said for the device grant: the user can act on it without knowing OAuth. */
 function deviceFix(error: KeyturnError, clientId: string): KeyturnError {
-  let fix: string;
+  let fix: AppText;
   if (error.code === 'unauthorized_client') {
-    fix = `Enable the device authorization grant (${DEVICE_GRANT}) for client "${clientId}" at the provider, or use the browser sign-in: \`keyturn login\`.`;
+    fix = ({ command }) =>
+      `Enable the device authorization grant (${DEVICE_GRANT}) for client "${clientId}" at the provider, or use the browser sign-in: \`${command} login\`.`;
   } else if (error.code === 'login_timeout') {
-    fix = 'Run `keyturn login --device` again and enter the new code before it expires.';
+    fix = ({ command }) =>
+      `Run \`${command} login --device\` again and enter the new code before it expires.`;
   } else {
     return error;
   }
@@ -74,7 +77,8 @@ export async function loginWithDevice(
         'unauthorized_client',
         `${server.issuer} has no device authorization endpoint: device sign-in is not possible with it.`,
         {
-          fix: 'Use the browser sign-in: `keyturn login`, or set `device_authorization_endpoint` in the profile if the provider has one.',
+          fix: ({ command }) =>
+            `Use the browser sign-in: \`${command} login\`, or set \`device_authorization_endpoint\` in the profile if the provider has one.`,
         },
       );
     }
@@ -113,7 +117,9 @@ export async function loginWithDevice(
         throw new KeyturnError(
           'login_timeout',
           `The code ${authorization.user_code} was not approved within ${waitSeconds} s${waitSeconds === authorization.expires_in ? ', when it expired' : ''}.`,
-          { fix: 'Run `keyturn login --device` again and enter the new code promptly.' },
+          {
+            fix: ({ command }) => `Run \`${command} login --device\` again and enter the new code promptly.`,
+          },
         );
       }
       throw deviceFix(oauthFailure(error, 'device_poll'), profile.clientId);

@@ -117,7 +117,8 @@ function withoutRefreshToken(deps: Deps, current: OAuthCredentials, now: number)
     return current;
   }
   throw new KeyturnError('refresh_rejected', 'The access token has expired and no refresh token is held.', {
-    fix: 'Sign in again: `keyturn login` (ask for the `offline_access` scope to stay signed in).',
+    fix: ({ command }) =>
+      `Sign in again: \`${command} login\` (ask for the \`offline_access\` scope to stay signed in).`,
   });
 }
 
@@ -208,7 +209,8 @@ function gaveUp(error: KeyturnError, attempts: number, elapsedMs: number): Keytu
 function signInAgain(error: KeyturnError, profile: Profile): KeyturnError {
   const flag = profile.name === 'default' ? '' : ` --profile ${profile.name}`;
   return error.restate({
-    fix: `Sign in again: \`keyturn login${flag}\` (or \`keyturn login${flag} --device\` where no browser can reach this machine).`,
+    fix: ({ command }) =>
+      `Sign in again: \`${command} login${flag}\` (or \`${command} login${flag} --device\` where no browser can reach this machine).`,
   });
 }
 
@@ -226,7 +228,13 @@ async function markDead(
 ): Promise<Credentials | undefined> {
   const dead: OAuthCredentials = {
     ...current,
-    refresh_dead: { at: nowSeconds(deps), code: error.code, message: error.message, fix: error.fix },
+    // Told for the application whose store this is: the next `token` repeats it word for word.
+    refresh_dead: {
+      at: nowSeconds(deps),
+      code: error.code,
+      message: error.message,
+      fix: error.forApp(deps.app).fix,
+    },
   };
   const after = await putIfUnchanged(store, profile, current, dead, deps);
   return after === dead ? undefined : after;

@@ -65,7 +65,7 @@ export async function getStatus(deps: Deps, profile: Profile): Promise<StatusRep
     problem = {
       code: 'refresh_rejected',
       message: 'The access token has expired and no refresh token is held.',
-      fix: 'Sign in again: `keyturn login`.',
+      fix: `Sign in again: \`${deps.app.command} login\`.`,
     };
   }
   return {

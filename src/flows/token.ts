@@ -43,7 +43,10 @@ export function checkBinding(credentials: Credentials, profile: Profile): void {
     throw new KeyturnError(
       'not_signed_in',
       `The stored sign-in of profile "${profile.name}" is for ${credentials.issuer ?? '?'} (client ${credentials.client_id ?? '?'}), not the configured ${profile.issuer ?? '?'} (client ${profile.clientId ?? '?'}).`,
-      { fix: `Run \`keyturn login --profile ${profile.name}\` to sign in to the configured provider.` },
+      {
+        fix: ({ command }) =>
+          `Run \`${command} login --profile ${profile.name}\` to sign in to the configured provider.`,
+      },
     );
   }
 }
@@ -51,7 +54,8 @@ export function checkBinding(credentials: Credentials, profile: Profile): void {
 export function notSignedIn(profile: Profile): KeyturnError {
   const flag = profile.name === 'default' ? '' : ` --profile ${profile.name}`;
   return new KeyturnError('not_signed_in', `Profile "${profile.name}" is not signed in.`, {
-    fix: `Run \`keyturn login${flag}\` (or \`keyturn login${flag} --device\` where no browser can reach this machine).`,
+    fix: ({ command }) =>
+      `Run \`${command} login${flag}\` (or \`${command} login${flag} --device\` where no browser can reach this machine).`,
   });
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, KeyturnError, exitCodeFor, isErrorCode, usageError } from '../../src/core/errors.js';
+import { KEYTURN_APP, renderText } from '../../src/core/app.js';
 import { TRANSIENT_CODES, type ErrorCode } from '../../src/core/catalog.js';
 
 /** SPEC.md "Diagnosis catalog": every code a user may see. */
@@ -42,7 +43,7 @@ describe('the catalog', () => {
       expect(isErrorCode(code), code).toBe(true);
       const entry = CATALOG[code as ErrorCode];
       expect(entry.title.length, code).toBeGreaterThan(0);
-      expect(entry.fix.length, code).toBeGreaterThan(0);
+      expect(renderText(entry.fix, KEYTURN_APP).length, code).toBeGreaterThan(0);
     }
     expect(isErrorCode('toString')).toBe(false);
     expect(isErrorCode('nonsense')).toBe(false);
@@ -93,7 +94,7 @@ describe('KeyturnError', () => {
     const error = new KeyturnError('login_timeout', 'No sign-in arrived within 2 s.');
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('KeyturnError');
-    expect(error.fix).toBe(CATALOG.login_timeout.fix);
+    expect(error.fix).toBe(renderText(CATALOG.login_timeout.fix, KEYTURN_APP));
     expect(error.transient).toBe(false);
     expect(new KeyturnError('server_error', 'x').transient).toBe(true);
     expect(new KeyturnError('server_error', 'x', { fix: 'Wait.' }).fix).toBe('Wait.');
@@ -105,7 +106,7 @@ describe('KeyturnError', () => {
       error: {
         code: 'state_mismatch',
         message: 'The state does not match.',
-        fix: CATALOG.state_mismatch.fix,
+        fix: renderText(CATALOG.state_mismatch.fix, KEYTURN_APP),
         transient: false,
       },
     });
@@ -120,7 +121,7 @@ describe('KeyturnError', () => {
       error: {
         code: 'invalid_grant',
         message: 'The code was rejected.',
-        fix: CATALOG.invalid_grant.fix,
+        fix: renderText(CATALOG.invalid_grant.fix, KEYTURN_APP),
         transient: false,
         http_status: 400,
         oauth_error: 'invalid_grant',
