@@ -58,7 +58,7 @@ export function portInUseError(facts: PortInUseFacts): KeyturnError {
   let fix: (command: string) => string;
   if (holder?.keyturn === true) {
     fix = (command) =>
-      `Another \`${command} login\` is waiting on this port: finish it, or cancel it with \`${command} login --cancel-other\` (on a terminal, \`${command} login\` offers to)`;
+      `Another ${command} login is waiting on this port: finish it, or cancel it with \`${command} login --cancel-other\` (on a terminal, \`${command} login\` offers to)`;
   } else if (holder?.name !== undefined && /wslrelay/i.test(holder.name)) {
     fix = (command) =>
       `WSL's relay holds the port for a ${command} (or other tool) running inside WSL: sign in on one side only, or use \`${command} login --device\``;
