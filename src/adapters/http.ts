@@ -200,17 +200,19 @@ export function responseFactsOf(error: unknown): ResponseFacts | undefined {
  * Reads what an answer says when it is not a plain success: an error status, an OAuth error body
  * (also with 200: GitHub), or a 2xx HTML page (a captive portal). A redirect is an answer, not a
  * failure. A 2xx keeps no excerpt unless it is HTML: a token response, JSON or form-encoded, is secret.
+ * An answer with a token in it (2xx JSON without `error`) keeps nothing.
  */
 async function readResponseFacts(url: string, response: Response): Promise<ResponseFacts | undefined> {
   if (response.status >= 300 && response.status < 400) return undefined;
   const contentType = response.headers.get('content-type') ?? undefined;
   const isJson = contentType !== undefined && /json/i.test(contentType);
   const isHtml = contentType !== undefined && /html/i.test(contentType);
-  if (response.ok && !isJson && !isHtml) return undefined;
+  // A 2xx that is neither JSON nor HTML may be a form-encoded token response: its body is never read here.
+  const readable = !response.ok || isJson || isHtml;
   let text = '';
   try {
     // Read a copy; the caller still gets the whole body.
-    text = (await response.clone().text()).slice(0, 65_536);
+    if (readable) text = (await response.clone().text()).slice(0, 65_536);
   } catch {
     text = '';
   }

@@ -121,8 +121,31 @@ export function oauthFailure(error: unknown, phase: ExchangePhase): KeyturnError
     case 'OAUTH_RESPONSE_IS_NOT_JSON':
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
     case 'OAUTH_PARSE_ERROR':
-      if (last !== undefined) return classifyExchange({ ...fromLast, phase });
-      return classifyExchange({ phase, ...(phase === 'discovery' ? {} : { status: 502 }) });
+      // What answered is judged by what it was (status, content type), never by an invented status.
+      return classifyExchange({ ...fromLast, phase });
+    case 'OAUTH_INVALID_RESPONSE': {
+      // An OAuth error in a 200 answer (GitHub) reaches openid-client as a token response without a token.
+      const body = (e as { cause?: { body?: { error?: unknown; error_description?: unknown } } }).cause?.body;
+      if (typeof body?.error === 'string') {
+        return classifyExchange({
+          ...fromLast,
+          phase,
+          oauthError: body.error,
+          ...(typeof body.error_description === 'string'
+            ? { oauthErrorDescription: body.error_description }
+            : {}),
+        });
+      }
+      if (/"iss"/.test(e.message ?? '')) {
+        return new KeyturnError(
+          'issuer_mismatch',
+          `The authorization response came from a different issuer (RFC 9207): ${e.message ?? ''}`,
+        );
+      }
+      if (/state/.test(e.message ?? ''))
+        return new KeyturnError('state_mismatch', e.message ?? 'state mismatch');
+      break;
+    }
     case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
       if (phase === 'discovery' || /issuer/i.test(e.message ?? '')) {
         return new KeyturnError(
@@ -136,16 +159,6 @@ export function oauthFailure(error: unknown, phase: ExchangePhase): KeyturnError
         'clock_skew',
         `The id_token's timestamps do not fit this machine's clock (${e.message ?? ''}): the local clock is probably wrong.`,
       );
-    case 'OAUTH_INVALID_RESPONSE':
-      if (/"iss"/.test(e.message ?? '')) {
-        return new KeyturnError(
-          'issuer_mismatch',
-          `The authorization response came from a different issuer (RFC 9207): ${e.message ?? ''}`,
-        );
-      }
-      if (/state/.test(e.message ?? ''))
-        return new KeyturnError('state_mismatch', e.message ?? 'state mismatch');
-      break;
     default:
       break;
   }

@@ -131,6 +131,12 @@ export const CATALOG = {
     fix: 'Sign in again and approve the request; if a policy denied it, ask your administrator to approve the app.',
     exit: 1,
   },
+  // Beyond the SPEC catalog: RFC 6749 §5.2's invalid_request, which no other code describes.
+  invalid_request: {
+    title: 'The provider rejected the request as malformed',
+    fix: "Check the profile's extra parameters (`authorize_params`, `token_params`, `resource`), scopes and redirect URI against the provider's documentation; `keyturn doctor` probes every endpoint.",
+    exit: 1,
+  },
   invalid_grant: {
     title: 'The authorization code was rejected',
     fix: ({ command }) => `Run \`${command} login\` again: codes are single-use and short-lived.`,

@@ -99,6 +99,7 @@ const OAUTH_ERRORS: Record<string, ErrorCode> = {
   slow_down: 'rate_limited',
   unsupported_grant_type: 'unauthorized_client',
   unsupported_response_type: 'unauthorized_client',
+  invalid_request: 'invalid_request',
   // OIDC Core §3.1.2.6: the provider needs the user (or an administrator) to consent first.
   consent_required: 'access_denied',
   // Vendor codes for a dead refresh token.
@@ -226,15 +227,19 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
       oauthError: facts.oauthError,
       oauthErrorDescription: facts.oauthErrorDescription,
     };
-    const rule = matchProviderRule(facts.oauthError, facts.oauthErrorDescription);
+    const matched = matchProviderRule(facts.oauthError, facts.oauthErrorDescription);
+    // Only a refresh has a refresh token to lose: the same words elsewhere (Keycloak's "Session not
+    // active" at the code exchange) are about that exchange, judged by the OAuth error itself.
+    const rule = matched?.code === 'refresh_rejected' && facts.phase !== 'refresh' ? undefined : matched;
     let code: ErrorCode | undefined = rule?.code ?? OAUTH_ERRORS[facts.oauthError];
+    if (code === 'refresh_rejected' && facts.phase !== 'refresh') code = 'invalid_grant';
     if (code === 'invalid_grant' && facts.phase === 'refresh') code = 'refresh_rejected';
     if (code === undefined) code = facts.status === 429 ? 'rate_limited' : undefined;
     if (code === undefined && facts.status !== undefined && facts.status >= 500) code = 'server_error';
     const said = facts.oauthErrorDescription
       ? `${facts.oauthError}: ${facts.oauthErrorDescription}`
       : facts.oauthError;
-    if (code === 'refresh_rejected') return refreshRejected(said, facts, oauth);
+    if (code === 'refresh_rejected') return refreshRejected(said, facts, oauth, rule?.note);
     if (code !== undefined) {
       return new KeyturnError(
         code,
@@ -252,35 +257,116 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
     );
   }
 
-  const status = facts.status;
+  return answerFailure(facts, where, host, base);
+}
+
+const HTML = /\bx?html\b/i;
+
+/** The URL without its query (a code or a token may ride there), for messages. */
+function endpointOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An HTTP answer that carries no OAuth error: judged by its status and content type, never by
+ * guessing. A 5xx or 429 passes by itself; a 2xx HTML page is something standing in for the
+ * provider (a captive portal); 404/405 say the URL is wrong; 401/403/451 are a refusal in front of OAuth.
+ */
+function answerFailure(
+  facts: ExchangeFacts,
+  where: string,
+  host: string | undefined,
+  base: { evidence: Record<string, unknown>; httpStatus: number | undefined; retryAfter: number | undefined },
+): KeyturnError {
+  const { status, phase } = facts;
+  const { evidence } = base;
+  const endpoint = endpointOf(facts.url);
+  // The URL itself is the finding when it is the wrong one (404, 405) or answered by a stand-in.
+  const naming = () => {
+    if (endpoint !== undefined) evidence.url = endpoint;
+  };
+  const type = facts.contentType?.split(';')[0]?.trim();
+  const html = type !== undefined && HTML.test(type);
+  const answered = `${host ?? 'The endpoint'} answered ${status ?? 'something'}${type ? ` with ${type}` : ''}`;
   if (status === 429) {
     return new KeyturnError('rate_limited', `The provider is rate limiting (429) ${where}.`, base);
   }
   if (status !== undefined && status >= 500) {
     return new KeyturnError('server_error', `The provider answered ${status} ${where}.`, base);
   }
-  if (facts.phase === 'discovery') {
+  if (status === 408) {
+    return new KeyturnError('server_error', `${answered} (Request Timeout) ${where}.`, base);
+  }
+  if (facts.bodyExcerpt !== undefined) evidence.body_excerpt = facts.bodyExcerpt;
+  if (status !== undefined && status >= 200 && status < 300 && html) {
+    naming();
+    // A captive portal or an intercepting proxy answers in the provider's place, with its own page.
+    const what = phase === 'discovery' ? 'the discovery document' : 'an OAuth answer';
+    return new KeyturnError(
+      phase === 'discovery' ? 'discovery_failed' : 'endpoint_blocked',
+      `${answered} ${where}: an HTML page, not ${what}. Something in front of the provider answered in its place: a captive portal (Wi-Fi sign-in page), a proxy or a wrong URL.`,
+      {
+        ...base,
+        transient: false,
+        fix: `Open ${endpoint ?? 'the URL'} in a browser: if a network sign-in page appears, sign in to the network and run the command again; otherwise check the URL and the proxy (\`keyturn doctor\`).`,
+      },
+    );
+  }
+  if (status === 404 || status === 410) {
+    naming();
+    return new KeyturnError(
+      'discovery_failed',
+      `${answered} ${where}: there is no such endpoint at ${endpoint ?? 'that URL'}.`,
+      {
+        ...base,
+        fix:
+          phase === 'discovery'
+            ? "Check the issuer URL: `<issuer>/.well-known/openid-configuration` must exist (copy the issuer from the provider's documentation)."
+            : `Check the endpoint URL ${endpoint ?? ''} (the profile's \`*_endpoint\` settings, or the issuer's discovery document); \`keyturn doctor\` lists every endpoint.`,
+      },
+    );
+  }
+  if (status === 405) {
+    naming();
+    return new KeyturnError(
+      'discovery_failed',
+      `${answered} (Method Not Allowed) ${where}: ${endpoint ?? 'that URL'} is not the endpoint for this request.`,
+      {
+        ...base,
+        fix: `Check the endpoint URL ${endpoint ?? ''}: the profile's \`*_endpoint\` settings or the issuer's discovery document name the wrong one.`,
+      },
+    );
+  }
+  if (phase === 'discovery') {
     return new KeyturnError(
       'discovery_failed',
       status === undefined
         ? `The discovery document is not valid metadata.`
-        : `The discovery document answered ${status}, not 200.`,
+        : `The discovery document answered ${status}${type ? ` with ${type}` : ''}, not 200 with JSON metadata.`,
       base,
     );
   }
-  if (status !== undefined && status >= 400) {
-    if (facts.bodyExcerpt !== undefined) evidence.body_excerpt = facts.bodyExcerpt;
+  if (status === 401 || status === 403 || status === 451 || (status !== undefined && status >= 400 && html)) {
     const by = facts.server ? ` (server: ${facts.server})` : '';
+    const legal = status === 451 ? ' (Unavailable For Legal Reasons: a region block)' : '';
     return new KeyturnError(
       'endpoint_blocked',
-      `${host ?? 'The endpoint'} answered ${status} ${facts.contentType ? `with ${facts.contentType.split(';')[0]} ` : ''}${where}, not an OAuth error: something in front of the provider${by} refused the request.`,
+      `${answered}${legal} ${where}, not an OAuth error: something in front of the provider${by} refused the request.`,
       base,
     );
   }
   return new KeyturnError(
     'internal',
-    `Unexpected answer ${where}${status === undefined ? '' : ` (${status})`}.`,
-    base,
+    status === undefined
+      ? `Unexpected answer ${where}.`
+      : `${answered} ${where}, neither an OAuth answer nor an OAuth error.`,
+    { ...base, fix: 'Run `keyturn doctor`: it probes every endpoint and shows what answers there.' },
   );
 }
 
@@ -289,6 +375,7 @@ function refreshRejected(
   said: string,
   facts: ExchangeFacts,
   options: ConstructorParameters<typeof KeyturnError>[2],
+  note?: string,
 ): KeyturnError {
   const text = `${facts.oauthError ?? ''} ${facts.oauthErrorDescription ?? ''}`.toLowerCase();
   let why = 'The refresh token was rejected';
@@ -301,7 +388,7 @@ function refreshRejected(
   }
   return new KeyturnError(
     'refresh_rejected',
-    `${why} (${said}). Your sign-in has ended; sign in again.`,
+    `${why} (${said}).${note === undefined ? '' : ` ${note}`} Your sign-in has ended; sign in again.`,
     options,
   );
 }

@@ -121,15 +121,49 @@ describe('classifying an OAuth error answer (RFC 6749 §5.2)', () => {
     ['unsupported_grant_type', 'unauthorized_client'],
     ['unsupported_response_type', 'unauthorized_client'],
     ['consent_required', 'access_denied'],
-    ['refresh_token_expired', 'refresh_rejected'],
-    ['refresh_token_reused', 'refresh_rejected'],
-    ['refresh_token_invalidated', 'refresh_rejected'],
-    ['refresh_token_revoked', 'refresh_rejected'],
+    ['invalid_request', 'invalid_request'],
   ])('%s → %s', (oauthError, code) => {
     const error = classifyExchange({ phase: 'token', url: URL, status: 400, oauthError });
     expect(error.code).toBe(code);
     expect(error.oauthError).toBe(oauthError);
     expect(error.httpStatus).toBe(400);
+  });
+
+  it.each([
+    'refresh_token_expired',
+    'refresh_token_reused',
+    'refresh_token_invalidated',
+    'refresh_token_revoked',
+  ])(
+    'the vendor code %s is a dead refresh token at a refresh, and a rejected grant anywhere else',
+    (oauthError) => {
+      expect(classifyExchange({ phase: 'refresh', status: 400, oauthError }).code).toBe('refresh_rejected');
+      expect(classifyExchange({ phase: 'token', status: 400, oauthError }).code).toBe('invalid_grant');
+    },
+  );
+
+  it('a provider rule about a dead session applies to a refresh only (Keycloak "Session not active")', () => {
+    const said = { status: 400, oauthError: 'invalid_grant', oauthErrorDescription: 'Session not active' };
+    const atRefresh = classifyExchange({ phase: 'refresh', ...said });
+    expect(atRefresh.code).toBe('refresh_rejected');
+    expect(atRefresh.message).toContain('Keycloak');
+    const atExchange = classifyExchange({ phase: 'token', ...said });
+    expect(atExchange.code).toBe('invalid_grant');
+    expect(atExchange.message).not.toContain('refresh token');
+    expect(atExchange.message).toContain('Session not active');
+  });
+
+  it('invalid_request is named as a malformed request, not an internal error', () => {
+    const error = classifyExchange({
+      phase: 'token',
+      status: 400,
+      oauthError: 'invalid_request',
+      oauthErrorDescription: 'unknown parameter audience',
+    });
+    expect(error.code).toBe('invalid_request');
+    expect(error.transient).toBe(false);
+    expect(error.message).toContain('unknown parameter audience');
+    expect(error.fix).toContain('token_params');
   });
 
   it('invalid_grant on refresh is a dead refresh token, not a bad code', () => {
@@ -176,11 +210,11 @@ describe('classifying an OAuth error answer (RFC 6749 §5.2)', () => {
     const error = classifyExchange({
       phase: 'token',
       status: 400,
-      oauthError: 'invalid_request',
+      oauthError: 'weird_vendor_error',
       oauthErrorDescription: 'nope',
     });
     expect(error.code).toBe('internal');
-    expect(error.message).toContain('invalid_request: nope');
+    expect(error.message).toContain('weird_vendor_error: nope');
     expect(error.fix).toContain('keyturn doctor');
   });
 
@@ -240,6 +274,68 @@ describe('classifying an answer that is not an OAuth error', () => {
 
   it('anything else is unexpected', () => {
     expect(classifyExchange({ phase: 'token', status: 302 }).code).toBe('internal');
+  });
+
+  it("a captive portal's 200 HTML page at the token endpoint is named, not retried as a server error", () => {
+    const error = classifyExchange({
+      phase: 'refresh',
+      url: `${URL}?session=abc`,
+      status: 200,
+      contentType: 'text/html; charset=utf-8',
+      bodyExcerpt: 'Welcome to Airport Wi-Fi',
+    });
+    expect(error.code).toBe('endpoint_blocked');
+    expect(error.transient).toBe(false);
+    expect(error.httpStatus).toBe(200);
+    expect(error.message).toContain('login.example.com answered 200 with text/html');
+    expect(error.message).toContain('captive portal');
+    expect(error.evidence).toMatchObject({ url: URL, body_excerpt: 'Welcome to Airport Wi-Fi' });
+    expect(JSON.stringify(error.evidence)).not.toContain('session=abc');
+  });
+
+  it('a 200 HTML page in place of the discovery document is a discovery failure saying so', () => {
+    const error = classifyExchange({ phase: 'discovery', url: URL, status: 200, contentType: 'text/html' });
+    expect(error.code).toBe('discovery_failed');
+    expect(error.message).toContain('an HTML page');
+  });
+
+  it.each(['token', 'refresh', 'revocation', 'device_authorization'] as const)(
+    'a 404 without an OAuth body at %s is a wrong URL, named, not a WAF block',
+    (phase) => {
+      const error = classifyExchange({ phase, url: URL, status: 404, contentType: 'text/html' });
+      expect(error.code).toBe('discovery_failed');
+      expect(error.transient).toBe(false);
+      expect(error.message).toContain(`no such endpoint at ${URL}`);
+      expect(error.fix).toContain(URL);
+    },
+  );
+
+  it('a 405 says the URL is not the endpoint for this request', () => {
+    const error = classifyExchange({ phase: 'token', url: URL, status: 405 });
+    expect(error.code).toBe('discovery_failed');
+    expect(error.message).toContain('Method Not Allowed');
+  });
+
+  it('a 400 HTML page is a refusal in front of OAuth; a 400 of another kind is unexpected, not a block', () => {
+    expect(classifyExchange({ phase: 'token', status: 400, contentType: 'text/html' }).code).toBe(
+      'endpoint_blocked',
+    );
+    const json = classifyExchange({ phase: 'token', status: 400, contentType: 'application/json' });
+    expect(json.code).toBe('internal');
+    expect(json.message).toContain('400 with application/json');
+  });
+
+  it('a 401 or 403 without an OAuth body is a refusal whatever its body', () => {
+    expect(classifyExchange({ phase: 'token', status: 403, contentType: 'application/json' }).code).toBe(
+      'endpoint_blocked',
+    );
+    expect(classifyExchange({ phase: 'token', status: 401 }).code).toBe('endpoint_blocked');
+  });
+
+  it('408 passes by itself', () => {
+    const error = classifyExchange({ phase: 'device_poll', status: 408 });
+    expect(error.code).toBe('server_error');
+    expect(error.transient).toBe(true);
   });
 });
 

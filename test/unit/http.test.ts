@@ -91,7 +91,13 @@ describe('the HTTP client', () => {
     const http = createHttpClient({ env: {} });
     expect(responseFactsOf(await http.fetch(`${base}/redirect`, { redirect: 'manual' }))).toBeUndefined();
     expect(responseFactsOf(await http.fetch(`${base}/token-ok`))).toBeUndefined();
-    expect(responseFactsOf(await http.fetch(`${base}/form-token`))).toBeUndefined();
+    const form = responseFactsOf(await http.fetch(`${base}/form-token`));
+    expect(form).toEqual({
+      url: `${base}/form-token`,
+      status: 200,
+      contentType: 'application/x-www-form-urlencoded',
+      date: expect.any(String),
+    });
     expect(responseFactsOf(await http.fetch(`${base}/github`))).toMatchObject({
       status: 200,
       oauthError: 'bad_verification_code',

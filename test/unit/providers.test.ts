@@ -229,10 +229,11 @@ const SAID: { error: string; description?: string; code: string }[] = [
 describe('the provider table', () => {
   it.each(SAID)('$error "$description" means $code', ({ error, description, code }) => {
     expect(matchProviderRule(error, description)?.code).toBe(code);
-    // …and the one classifier says the same at the token endpoint (except refresh wording, which is per phase).
+    // …and the one classifier says the same at the exchange the row is about: a dead refresh token
+    // at a refresh, everything else at the code exchange.
+    const phase = code === 'refresh_rejected' ? 'refresh' : 'token';
     expect(
-      classifyExchange({ phase: 'token', status: 400, oauthError: error, oauthErrorDescription: description })
-        .code,
+      classifyExchange({ phase, status: 400, oauthError: error, oauthErrorDescription: description }).code,
     ).toBe(code);
   });
 
