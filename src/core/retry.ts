@@ -1,3 +1,5 @@
+import { KeyturnError } from './errors.js';
+
 /**
  * Backoff for transient failures: exponential with jitter, honouring Retry-After, bounded in total
  * time. Pure: the caller brings the clock, the sleep and the random source.
@@ -56,4 +58,71 @@ export function retryTotalMsFromEnv(env: Record<string, string | undefined>): nu
   const raw = env.KEYTURN_RETRY_TIMEOUT?.trim();
   if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw)) return DEFAULT_RETRY.totalMs;
   return Math.round(Number(raw) * 1000);
+}
+
+/** The clock, sleep and randomness a retry loop runs on (a flow's `deps`, or a test's fakes). */
+export interface RetryClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  random(): number;
+}
+
+export interface RetryRun {
+  policy: RetryPolicy;
+  signal?: AbortSignal;
+  /**
+   * Where the bound counts from: `start` (default), the first attempt; `failure`, the first failure
+   * of the current run of failures, for an attempt that may rightly last long (device polling): an
+   * attempt that ran longer than the bound before it failed got answers meanwhile, and starts a new run.
+   */
+  from?: 'start' | 'failure';
+  /** Told before each wait: the transient error, the delay and the number of the coming retry. */
+  onRetry?(error: KeyturnError, delayMs: number, retry: number): void;
+  /** Appended to the message of the error given up on, e.g. "the stored sign-in is kept". */
+  kept?: string;
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or the bound is spent: the one retry loop of
+ * every command (SPEC "Errors": transient failures — network, 5xx, 429, temporarily_unavailable —
+ * retried with backoff and jitter, honouring Retry-After, within a bounded total time). Only a
+ * `KeyturnError` marked transient is retried; anything else, and an abort, ends the loop at once.
+ */
+export async function withRetries<T>(
+  clock: RetryClock,
+  run: RetryRun,
+  attempt: (attemptNumber: number) => Promise<T>,
+): Promise<T> {
+  let started = clock.now();
+  let failures = 0;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    const attemptStarted = clock.now();
+    try {
+      return await attempt(attemptNumber);
+    } catch (thrown) {
+      if (run.signal?.aborted || !(thrown instanceof KeyturnError) || !thrown.transient) throw thrown;
+      if (run.from === 'failure' && (failures === 0 || clock.now() - attemptStarted > run.policy.totalMs)) {
+        started = clock.now();
+        failures = 0;
+      }
+      failures++;
+      const elapsed = clock.now() - started;
+      const delay = nextDelay(run.policy, failures, elapsed, clock.random, thrown.retryAfter);
+      if (delay === undefined) throw gaveUp(thrown, attemptNumber, elapsed, run.kept);
+      run.onRetry?.(thrown, delay, failures);
+      await clock.sleep(delay, run.signal);
+    }
+  }
+}
+
+/** The last transient error, saying that keyturn retried (and what is kept). */
+function gaveUp(error: KeyturnError, attempts: number, elapsedMs: number, kept?: string): KeyturnError {
+  const tried =
+    attempts === 1
+      ? 'No retry fits in the time bound'
+      : `Gave up after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s`;
+  return error.restate({
+    message: `${error.message} ${tried} (KEYTURN_RETRY_TIMEOUT)${kept === undefined ? '' : `; ${kept}`}.`,
+  });
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { KeyturnError } from '../../src/core/errors.js';
 import {
   DEFAULT_RETRY,
+  withRetries,
   nextDelay,
   parseRetryAfter,
   retryTotalMsFromEnv,
@@ -111,5 +113,156 @@ describe('KEYTURN_RETRY_TIMEOUT', () => {
     expect(retryTotalMsFromEnv({ KEYTURN_RETRY_TIMEOUT: '' })).toBe(30_000);
     expect(retryTotalMsFromEnv({ KEYTURN_RETRY_TIMEOUT: 'soon' })).toBe(30_000);
     expect(retryTotalMsFromEnv({ KEYTURN_RETRY_TIMEOUT: '-5' })).toBe(30_000);
+  });
+});
+
+describe('withRetries: the one retry loop of every command', () => {
+  /** A fake clock whose sleep only moves time forward, recording each wait. */
+  function fakeClock(start = 1_000_000) {
+    let now = start;
+    const waits: number[] = [];
+    return {
+      waits,
+      advance: (ms: number) => (now += ms),
+      clock: {
+        now: () => now,
+        random: () => 0.5,
+        sleep: async (ms: number) => {
+          waits.push(ms);
+          now += ms;
+        },
+      },
+    };
+  }
+  const transient = (status = 503, retryAfter?: number) =>
+    new KeyturnError('server_error', `The provider answered ${status}.`, {
+      httpStatus: status,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
+
+  it('retries a 503, then returns the answer that follows', async () => {
+    const { clock, waits } = fakeClock();
+    const told: number[] = [];
+    let calls = 0;
+    const result = await withRetries(
+      clock,
+      { policy, onRetry: (_e, delay) => told.push(delay) },
+      async () => {
+        calls++;
+        if (calls === 1) throw transient();
+        return 'tokens';
+      },
+    );
+    expect(result).toBe('tokens');
+    expect(calls).toBe(2);
+    expect(waits).toEqual([375]);
+    expect(told).toEqual(waits);
+  });
+
+  it('never retries a permanent failure or something that is not a KeyturnError', async () => {
+    const { clock } = fakeClock();
+    let calls = 0;
+    const permanent = new KeyturnError('invalid_client', 'unknown client');
+    await expect(
+      withRetries(clock, { policy }, async () => {
+        calls++;
+        throw permanent;
+      }),
+    ).rejects.toBe(permanent);
+    const bug = new TypeError('bug');
+    await expect(
+      withRetries(clock, { policy }, async () => {
+        calls++;
+        throw bug;
+      }),
+    ).rejects.toBe(bug);
+    expect(calls).toBe(2);
+  });
+
+  it('waits as long as Retry-After says', async () => {
+    const { clock, waits } = fakeClock();
+    let calls = 0;
+    await withRetries(clock, { policy }, async () => {
+      if (++calls === 1) throw new KeyturnError('rate_limited', '429', { retryAfter: 7 });
+      return undefined;
+    });
+    expect(waits).toEqual([7000]);
+  });
+
+  it('gives up on a provider that fails forever within the bound, saying so and what is kept', async () => {
+    const { clock, waits } = fakeClock();
+    let calls = 0;
+    const error = await withRetries(
+      clock,
+      { policy: { ...policy, totalMs: 10_000 }, kept: 'the sign-in is kept' },
+      async () => {
+        calls++;
+        throw transient();
+      },
+    ).catch((e: unknown) => e as KeyturnError);
+    expect(error).toBeInstanceOf(KeyturnError);
+    expect(error.code).toBe('server_error');
+    expect(error.transient).toBe(true);
+    expect(error.message).toMatch(
+      /^The provider answered 503\. Gave up after \d+ attempts in 10 s \(KEYTURN_RETRY_TIMEOUT\); the sign-in is kept\.$/,
+    );
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_000);
+    expect(calls).toBe(waits.length + 1);
+    expect(calls).toBeGreaterThan(3);
+  });
+
+  it('with a bound of 0 makes one attempt only', async () => {
+    const { clock } = fakeClock();
+    let calls = 0;
+    const error = await withRetries(clock, { policy: { ...policy, totalMs: 0 } }, async () => {
+      calls++;
+      throw transient();
+    }).catch((e: unknown) => e as KeyturnError);
+    expect(calls).toBe(1);
+    expect(error.message).toContain('No retry fits in the time bound');
+  });
+
+  it('stops at once when aborted, with the reason it was given', async () => {
+    const { clock } = fakeClock();
+    const controller = new AbortController();
+    let calls = 0;
+    const failure = transient();
+    await expect(
+      withRetries(clock, { policy, signal: controller.signal }, async () => {
+        calls++;
+        controller.abort(new Error('Ctrl-C'));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(calls).toBe(1);
+  });
+
+  it("counts a long poll's bound from its first failure, and starts over after a long stretch of answers", async () => {
+    const { clock, advance } = fakeClock();
+    let calls = 0;
+    // Polls fine for 5 minutes, then fails twice, polls fine for another 5 minutes, fails, then succeeds.
+    const result = await withRetries(
+      clock,
+      { policy: { ...policy, totalMs: 3_000 }, from: 'failure' },
+      async () => {
+        calls++;
+        if (calls === 1 || calls === 4) advance(300_000);
+        if (calls <= 4) throw transient();
+        return 'approved';
+      },
+    );
+    expect(result).toBe('approved');
+    expect(calls).toBe(5);
+    // Counted from the start of the command, the first failure would already be past the bound.
+    const { clock: strict, advance: move } = fakeClock();
+    let tries = 0;
+    await expect(
+      withRetries(strict, { policy: { ...policy, totalMs: 3_000 } }, async () => {
+        tries++;
+        move(300_000);
+        throw transient();
+      }),
+    ).rejects.toThrow(/No retry fits/);
+    expect(tries).toBe(1);
   });
 });
