@@ -134,7 +134,8 @@ export const CATALOG = {
   // Beyond the SPEC catalog: RFC 6749 §5.2's invalid_request, which no other code describes.
   invalid_request: {
     title: 'The provider rejected the request as malformed',
-    fix: "Check the profile's extra parameters (`authorize_params`, `token_params`, `resource`), scopes and redirect URI against the provider's documentation; `keyturn doctor` probes every endpoint.",
+    fix: ({ command }) =>
+      `Check the profile's extra parameters (\`authorize_params\`, \`token_params\`, \`resource\`), scopes and redirect URI against the provider's documentation; \`${command} doctor\` probes every endpoint.`,
     exit: 1,
   },
   invalid_grant: {

@@ -314,7 +314,8 @@ function answerFailure(
       {
         ...base,
         transient: false,
-        fix: `Open ${endpoint ?? 'the URL'} in a browser: if a network sign-in page appears, sign in to the network and run the command again; otherwise check the URL and the proxy (\`keyturn doctor\`).`,
+        fix: ({ command }) =>
+          `Open ${endpoint ?? 'the URL'} in a browser: if a network sign-in page appears, sign in to the network and run the command again; otherwise check the URL and the proxy (\`${command} doctor\`).`,
       },
     );
   }
@@ -328,7 +329,8 @@ function answerFailure(
         fix:
           phase === 'discovery'
             ? "Check the issuer URL: `<issuer>/.well-known/openid-configuration` must exist (copy the issuer from the provider's documentation)."
-            : `Check the endpoint URL ${endpoint ?? ''} (the profile's \`*_endpoint\` settings, or the issuer's discovery document); \`keyturn doctor\` lists every endpoint.`,
+            : ({ command }) =>
+                `Check the endpoint URL ${endpoint ?? ''} (the profile's \`*_endpoint\` settings, or the issuer's discovery document); \`${command} doctor\` lists every endpoint.`,
       },
     );
   }
@@ -366,7 +368,11 @@ function answerFailure(
     status === undefined
       ? `Unexpected answer ${where}.`
       : `${answered} ${where}, neither an OAuth answer nor an OAuth error.`,
-    { ...base, fix: 'Run `keyturn doctor`: it probes every endpoint and shows what answers there.' },
+    {
+      ...base,
+      fix: ({ command }) =>
+        `Run \`${command} doctor\`: it probes every endpoint and shows what answers there.`,
+    },
   );
 }
 
