@@ -54,6 +54,8 @@ export interface ClientOptions {
   env?: Record<string, string | undefined>;
   /** Where progress messages go (default: nowhere). */
   output?: Partial<Output>;
+  /** The transport of `client.fetch` (default: the global `fetch`). */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface KeyturnClient {
@@ -70,8 +72,20 @@ export interface KeyturnClient {
     timeoutSeconds?: number;
     signal?: AbortSignal;
   }): Promise<LoginResult>;
-  /** A valid access token, refreshed first when it expires within `minTtl` seconds (default 60). */
-  getAccessToken(options?: { minTtl?: number; signal?: AbortSignal }): Promise<AccessToken>;
+  /**
+   * A valid access token, refreshed first when it expires within `minTtl` seconds (default 60);
+   * `forceRefresh` refreshes even a token that looks valid, after an API refused it.
+   */
+  getAccessToken(options?: {
+    minTtl?: number;
+    forceRefresh?: boolean;
+    signal?: AbortSignal;
+  }): Promise<AccessToken>;
+  /**
+   * `fetch` with the sign-in: sends `Authorization: Bearer` (RFC 6750), refreshes first when the
+   * token is due, and on a 401 refreshes and retries once (not a request whose body is a stream).
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   status(): Promise<StatusReport>;
   logout(options?: { revoke?: boolean }): Promise<LogoutResult>;
 }
@@ -145,8 +159,21 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
         {
           profile: await getProfile(),
           ...(tokenOptions.minTtl === undefined ? {} : { minTtl: tokenOptions.minTtl }),
+          ...(tokenOptions.forceRefresh === undefined ? {} : { forceRefresh: tokenOptions.forceRefresh }),
         },
         tokenOptions.signal,
+      );
+    },
+    async fetch(input, init) {
+      const { authorizedFetch } = await import('./flows/authorized-fetch.js');
+      return authorizedFetch(
+        {
+          token: ({ forceRefresh, signal }) =>
+            client.getAccessToken({ forceRefresh, ...(signal === undefined ? {} : { signal }) }),
+          fetch: (request, init) => (options.fetch ?? globalThis.fetch)(request, init),
+        },
+        input,
+        init,
       );
     },
     async status() {

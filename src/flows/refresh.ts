@@ -17,6 +17,8 @@ export interface RefreshInput {
   store: CredentialStore;
   /** The credentials the caller saw before taking the lock. */
   seen: OAuthCredentials;
+  /** Refresh although `seen` looks valid (a resource refused it). */
+  forceRefresh?: boolean;
   /** Bound on the whole refresh (waiting for the lock and retrying transient failures), in ms. */
   retryTotalMs?: number;
 }
@@ -68,11 +70,15 @@ export async function refreshCredentials(
         const dead = deadSignIn(current);
         if (dead !== undefined) throw dead;
         const now = nowSeconds(deps);
-        if (!sameTokens(current, input.seen) || !needsRefresh(current, now, input.minTtl)) {
+        const due = input.forceRefresh === true || needsRefresh(current, now, input.minTtl);
+        if (!sameTokens(current, input.seen) || !due) {
           output.debug('another process refreshed already: using its token');
           return current;
         }
-        if (current.refresh_token === undefined) return withoutRefreshToken(deps, current, now);
+        if (current.refresh_token === undefined) {
+          if (input.forceRefresh === true) throw refusedWithoutRefreshToken();
+          return withoutRefreshToken(deps, current, now);
+        }
         return refreshWithRetry(deps, input, current, current.refresh_token, {
           policy: { ...DEFAULT_RETRY, totalMs },
           deadline,
@@ -105,6 +111,18 @@ export async function refreshCredentials(
     }
     throw error;
   }
+}
+
+/** A resource refused the token and nothing can renew it: only a new sign-in helps. */
+function refusedWithoutRefreshToken(): KeyturnError {
+  return new KeyturnError(
+    'refresh_rejected',
+    'The access token was refused and cannot be renewed: no refresh token is held.',
+    {
+      fix: ({ command }) =>
+        `Sign in again: \`${command} login\` (ask for the \`offline_access\` scope to stay signed in).`,
+    },
+  );
 }
 
 /** No refresh token: a token that still works is served, with a warning; an expired one is the end. */

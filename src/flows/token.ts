@@ -14,6 +14,11 @@ export interface TokenInput {
   profile: Profile;
   /** Refresh when the access token expires within this many seconds (default 60). */
   minTtl?: number;
+  /**
+   * Refresh even when the token looks valid: a resource rejected it (revoked, or the provider's
+   * clock disagrees). Another process's refresh since this token was read counts as done.
+   */
+  forceRefresh?: boolean;
   /** Bound on a refresh (lock wait and retries of transient failures), in ms; default KEYTURN_RETRY_TIMEOUT or 30 s. */
   retryTotalMs?: number;
 }
@@ -102,7 +107,9 @@ export async function getAccessToken(
   const dead = deadSignIn(credentials);
   if (dead !== undefined) throw dead;
   const minTtl = input.minTtl ?? DEFAULT_MIN_TTL;
-  if (!needsRefresh(credentials, nowSeconds(deps), minTtl)) return toAccessToken(credentials);
+  if (input.forceRefresh !== true && !needsRefresh(credentials, nowSeconds(deps), minTtl)) {
+    return toAccessToken(credentials);
+  }
   const { refreshCredentials } = await import('./refresh.js');
   const fresh = await refreshCredentials(deps, { ...input, minTtl, store, seen: credentials }, signal);
   return toAccessToken(fresh);
