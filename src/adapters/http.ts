@@ -20,6 +20,8 @@ export interface ResponseFacts {
   oauthError?: string;
   oauthErrorDescription?: string;
   bodyExcerpt?: string;
+  /** Cloudflare's `cf-mitigated` header (`challenge` on its challenge pages). */
+  cfMitigated?: string;
 }
 
 export interface HttpOptions {
@@ -29,6 +31,8 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** The User-Agent of requests that set none (default `keyturn`). */
   userAgent?: string;
+  /** The CA settings to trust instead of those of `env` and `caFile` (another program's, for the doctor). */
+  caSources?: CaSource[];
 }
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -85,7 +89,7 @@ export function invalidProxy(variable: string): KeyturnError {
  */
 export function createHttpClient(options: HttpOptions): HttpClient {
   const { env } = options;
-  const sources = caSources(env, options.caFile);
+  const sources = options.caSources ?? caSources(env, options.caFile);
   const ca = trustedCas(sources);
   const tls = ca === undefined ? {} : { ca };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -224,6 +228,8 @@ async function readResponseFacts(url: string, response: Response): Promise<Respo
   if (server !== null) facts.server = server;
   const date = response.headers.get('date');
   if (date !== null) facts.date = date;
+  const cfMitigated = response.headers.get('cf-mitigated');
+  if (cfMitigated !== null) facts.cfMitigated = cfMitigated;
   const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
   if (retryAfter !== undefined) facts.retryAfter = retryAfter;
   if (oauth !== undefined) {

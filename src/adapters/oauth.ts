@@ -101,6 +101,7 @@ export function oauthFailure(error: unknown, phase: ExchangePhase): KeyturnError
           ...(last.server === undefined ? {} : { server: last.server }),
           ...(last.retryAfter === undefined ? {} : { retryAfter: last.retryAfter }),
           ...(last.bodyExcerpt === undefined ? {} : { bodyExcerpt: last.bodyExcerpt }),
+          ...(last.cfMitigated === undefined ? {} : { cfMitigated: last.cfMitigated }),
           ...(last.oauthError === undefined ? {} : { oauthError: last.oauthError }),
           ...(last.oauthErrorDescription === undefined
             ? {}

@@ -1,6 +1,7 @@
 import { KeyturnError } from './errors.js';
 import type { ErrorCode } from './catalog.js';
 import { matchProviderRule } from './providers.js';
+import type { AppText } from './app.js';
 
 /** Which exchange failed: the same answer means different things at different steps. */
 export type ExchangePhase =
@@ -41,6 +42,8 @@ export interface ExchangeFacts {
   oauthErrorDescription?: string;
   /** A short, redacted excerpt of a non-OAuth body. */
   bodyExcerpt?: string;
+  /** Cloudflare's `cf-mitigated` header: `challenge` on its challenge pages. */
+  cfMitigated?: string;
   network?: NetworkFacts;
 }
 
@@ -294,6 +297,9 @@ function answerFailure(
   const type = facts.contentType?.split(';')[0]?.trim();
   const html = type !== undefined && HTML.test(type);
   const answered = `${host ?? 'The endpoint'} answered ${status ?? 'something'}${type ? ` with ${type}` : ''}`;
+  const block = namedBlock(facts, host, where, evidence);
+  if (block !== undefined)
+    return new KeyturnError('endpoint_blocked', block.message, { ...base, fix: block.fix });
   if (status === 429) {
     return new KeyturnError('rate_limited', `The provider is rate limiting (429) ${where}.`, base);
   }
@@ -374,6 +380,41 @@ function answerFailure(
         `Run \`${command} doctor\`: it probes every endpoint and shows what answers there.`,
     },
   );
+}
+
+/** OpenAI's answer to a request from a country it does not serve (its API's error shape). */
+const REGION_BLOCK = /unsupported_country_region_territory|Country, region,? or territory not supported/i;
+
+/**
+ * Blocks that say who refused, at any step: a Cloudflare challenge page (`cf-mitigated: challenge`,
+ * which no command-line client can pass) and OpenAI's region block.
+ * @see https://developers.cloudflare.com/cloudflare-challenges/challenge-types/challenge-pages/detect-response/
+ * @see https://platform.openai.com/docs/guides/error-codes (403 "Country, region, or territory not supported")
+ */
+function namedBlock(
+  facts: ExchangeFacts,
+  host: string | undefined,
+  where: string,
+  evidence: Record<string, unknown>,
+): { message: string; fix: AppText } | undefined {
+  const status = facts.status;
+  if (status === undefined || status < 400) return undefined;
+  if (facts.cfMitigated?.toLowerCase() === 'challenge') {
+    evidence.cf_mitigated = 'challenge';
+    return {
+      message: `${host ?? 'The endpoint'} answered ${status} with a Cloudflare challenge page (cf-mitigated: challenge) ${where}: Cloudflare asks this network for a browser check that no command-line client can pass, so the request never reached the provider.`,
+      fix: ({ command }) =>
+        `Try from another network, or switch a VPN off (or on): Cloudflare challenges addresses it distrusts. If it persists, send the provider the report from \`${command} doctor --report\`.`,
+    };
+  }
+  if (facts.bodyExcerpt !== undefined && REGION_BLOCK.test(facts.bodyExcerpt)) {
+    evidence.region_block = 'unsupported_country_region_territory';
+    return {
+      message: `${host ?? 'The endpoint'} answered ${status} unsupported_country_region_territory ${where}: the provider does not serve the country or region this connection appears to come from.`,
+      fix: 'Connect from a supported country or region (https://platform.openai.com/docs/supported-countries); a VPN or proxy exit elsewhere also triggers this block.',
+    };
+  }
+  return undefined;
 }
 
 /** Messages for a dead refresh token say which of the usual causes applies (seed 004). */

@@ -13,6 +13,8 @@ export interface AuthorizationAnswer {
   location?: string;
   contentType?: string;
   server?: string;
+  /** Cloudflare's `cf-mitigated` header. */
+  cfMitigated?: string;
   body: string;
 }
 
@@ -35,6 +37,7 @@ export function readAuthorizationAnswer(
     status: answer.status,
     ...(answer.contentType === undefined ? {} : { contentType: answer.contentType }),
     ...(answer.server === undefined ? {} : { server: answer.server }),
+    ...(answer.cfMitigated === undefined ? {} : { cfMitigated: answer.cfMitigated }),
   };
   if (answer.status >= 300 && answer.status < 400 && answer.location !== undefined) {
     const target = new URL(answer.location, answer.url);
@@ -66,7 +69,7 @@ export function readAuthorizationAnswer(
     } catch {
       // not JSON after all
     }
-  } else {
+  } else if (answer.cfMitigated === undefined) {
     said = readErrorPage(answer.body);
   }
   if (said !== undefined) {
@@ -120,6 +123,7 @@ export async function probeAuthorization(
       ...optional('location', response.headers.get('location')),
       ...optional('contentType', response.headers.get('content-type')),
       ...optional('server', response.headers.get('server')),
+      ...optional('cfMitigated', response.headers.get('cf-mitigated')),
     };
   } catch (error) {
     if (error instanceof NetworkError)
