@@ -41,10 +41,11 @@ export function createDeps(
     http: async (profile, options = {}) => {
       const { createHttpClient } = await import('./adapters/http.js');
       return createHttpClient({
-        env,
+        env: options.env ?? env,
         userAgent: app.userAgent,
         ...(profile.caFile === undefined ? {} : { caFile: profile.caFile }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.caSources === undefined ? {} : { caSources: options.caSources }),
       });
     },
     openBrowser: async (url) => {

@@ -95,6 +95,10 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
         .default(5),
     )
     .option('--report <file>', 'write a Markdown report, secrets redacted, to attach to a support ticket')
+    .option(
+      '--codex',
+      "diagnose OpenAI Codex CLI's sign-in instead ($CODEX_HOME; --issuer probes a stand-in); changes none of its files",
+    )
     .action((options) =>
       select(options, async (ctx) => (await import('./commands/doctor.js')).runDoctor(ctx, options)),
     );

@@ -1,6 +1,6 @@
 import type { CredentialStore } from '../core/store.js';
 import type { Profile } from '../core/config.js';
-import type { HttpClient } from '../adapters/http.js';
+import type { CaSource, HttpClient } from '../adapters/http.js';
 import type { KeyturnPaths } from '../adapters/paths.js';
 import type { PortHolder } from '../adapters/loopback.js';
 import type { AppIdentity } from '../core/app.js';
@@ -29,7 +29,14 @@ export interface Deps {
   paths: KeyturnPaths;
   output: Output;
   store(profile: Profile): Promise<CredentialStore>;
-  http(profile: Profile, options?: { timeoutMs?: number }): Promise<HttpClient>;
+  /**
+   * The HTTP client for a profile. `env` and `caSources` stand in for the process's own proxy and CA
+   * settings when the doctor examines another program's sign-in (`doctor --codex`).
+   */
+  http(
+    profile: Profile,
+    options?: { timeoutMs?: number; env?: Record<string, string | undefined>; caSources?: CaSource[] },
+  ): Promise<HttpClient>;
   openBrowser(url: string): Promise<boolean>;
   findPortHolder(port: number): Promise<PortHolder | undefined>;
 }

@@ -16,7 +16,7 @@ import {
 import { browserSignInAdvice, type EnvironmentReport } from '../core/environment.js';
 import { displayUrl } from '../core/redact.js';
 import { readEnvironment } from '../adapters/environment.js';
-import { caSources, trustedCas, type Exchange, type HttpClient } from '../adapters/http.js';
+import { caSources, trustedCas, type CaSource, type Exchange, type HttpClient } from '../adapters/http.js';
 import { probeAuthorization } from '../adapters/probes/authorization.js';
 import { checkClock } from '../adapters/probes/clock.js';
 import { probeDiscovery } from '../adapters/probes/discovery.js';
@@ -26,8 +26,37 @@ import { probeToken } from '../adapters/probes/token.js';
 import { checkBinding, deadSignIn } from './token.js';
 import { nowSeconds, type Deps } from './deps.js';
 
+/**
+ * What the doctor examines: a keyturn profile, or another program's sign-in (`doctor --codex`, built
+ * by adapters/codex-home.ts). The probes are the same; their inputs and the wording of fixes differ.
+ */
+export interface DoctorTarget {
+  /** The report's `profile` field. */
+  name: string;
+  /** The provider settings probed: issuer, client id, scopes, redirect URI. */
+  profile: Profile;
+  /** The environment that program sees: its proxy variables (from a file it loads too). */
+  env: Record<string, string | undefined>;
+  /** The trusted-CA settings that program reads. */
+  caSources: CaSource[];
+  /** Its stored sign-in: the store's mode and parse, who is signed in until when; its secrets. */
+  signIn(): Promise<{ findings: Finding[]; secrets: string[]; store?: string }>;
+  /** Its loopback callback port(s) and their holders. */
+  ports(): Promise<Finding[]>;
+  /** It can sign in without a browser on this machine, whatever discovery says. */
+  deviceSignIn?: boolean;
+  /** Each finding told in that program's words. */
+  reword?(finding: Finding): Finding;
+  /** The report's settings table. */
+  settings: Record<string, string>;
+  /** Variables of the report's environment table beyond the proxy and CA ones. */
+  variables?: string[];
+}
+
 export interface DoctorInput {
   profile: Profile;
+  /** Another program's sign-in to examine instead of `profile`'s (`doctor --codex`). */
+  target?: DoctorTarget;
   /** Bound of each network probe, in seconds (`--timeout`). */
   timeoutSeconds: number;
   /** keyturn's version, for the report. */
@@ -177,11 +206,12 @@ function environmentFindings(
  */
 async function probeProvider(
   deps: Deps,
-  profile: Profile,
+  target: DoctorTarget,
   timeoutSeconds: number,
   observe: (exchange: Exchange) => void,
   clients: HttpClient[],
 ): Promise<{ findings: Finding[]; deviceGrant?: boolean }> {
+  const { profile } = target;
   let provider;
   try {
     provider = requireProvider(profile);
@@ -191,7 +221,7 @@ async function probeProvider(
   }
   const timeoutMs = timeoutSeconds * 1000;
   const newClient = async () => {
-    const client = await deps.http(profile, { timeoutMs });
+    const client = await deps.http(profile, { timeoutMs, env: target.env, caSources: target.caSources });
     client.observe(observe);
     clients.push(client);
     return client;
@@ -297,58 +327,88 @@ async function probeProvider(
   return { findings: [...hostFindings, ...kept], ...(deviceGrant === undefined ? {} : { deviceGrant }) };
 }
 
+/** The doctor's target for a keyturn profile: its store, its redirect port, keyturn's own settings. */
+function profileTarget(deps: Deps, profile: Profile): DoctorTarget {
+  return {
+    name: profile.name,
+    profile,
+    env: deps.env,
+    caSources: caSources(deps.env, profile.caFile),
+    signIn: () => checkSignIn(deps, profile),
+    ports: async () => [
+      await checkRedirectPort(profile.redirectUri, profile.redirectPortFallback, deps.findPortHolder),
+    ],
+    settings: profileSettings(profile),
+  };
+}
+
+function profileSettings(profile: Profile): Record<string, string> {
+  return {
+    issuer: profile.issuer ?? '(none)',
+    client_id: profile.clientId ?? '(none)',
+    client_secret: profile.clientSecret === undefined ? 'none (public client)' : 'set (redacted)',
+    scopes: profile.scopes.join(' '),
+    redirect_uri: profile.redirectUri,
+    redirect_port_fallback: String(profile.redirectPortFallback),
+    ca_file: profile.caFile ?? '(none)',
+    store: profile.store,
+    ...(profile.tokenEndpoint === undefined ? {} : { token_endpoint: profile.tokenEndpoint }),
+    ...(profile.authorizationEndpoint === undefined
+      ? {}
+      : { authorization_endpoint: profile.authorizationEndpoint }),
+  };
+}
+
 /**
- * `keyturn doctor`: every diagnostic probe of SPEC.md for one profile, in parallel where independent,
- * turned into findings with a catalog code, the cause in a sentence and the fix.
+ * `keyturn doctor`: every diagnostic probe of SPEC.md for one profile (or for another program's
+ * sign-in, `--codex`), in parallel where independent, turned into findings with a catalog code, the
+ * cause in a sentence and the fix.
  */
 export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorRun> {
   const started = deps.now();
-  const { profile, timeoutSeconds } = input;
+  const { timeoutSeconds } = input;
+  const target = input.target ?? profileTarget(deps, input.profile);
+  const { profile } = target;
   const exchanges: Exchange[] = [];
   const clients: HttpClient[] = [];
   const redirectPort = Number(new URL(profile.redirectUri).port || 80);
   try {
-    const [environment, signIn, port, network] = await Promise.all([
+    const [environment, signIn, ports, network] = await Promise.all([
       readEnvironment(deps.env),
-      checkSignIn(deps, profile),
-      checkRedirectPort(profile.redirectUri, profile.redirectPortFallback, deps.findPortHolder),
-      probeProvider(deps, profile, timeoutSeconds, (e) => exchanges.push(e), clients),
+      target.signIn(),
+      target.ports(),
+      probeProvider(deps, target, timeoutSeconds, (e) => exchanges.push(e), clients),
     ]);
-    const findings = findingsFor(
+    const told = findingsFor(
       [
-        ...environmentFindings(environment, redirectPort, network.deviceGrant, deps.app.command),
-        ...checkCaSources(caSources(deps.env, profile.caFile)),
+        ...environmentFindings(
+          environment,
+          redirectPort,
+          target.deviceSignIn ?? network.deviceGrant,
+          deps.app.command,
+        ),
+        ...checkCaSources(target.caSources),
         ...signIn.findings,
-        port,
+        ...ports,
         ...network.findings,
       ],
       deps.app,
     );
+    // Told for the app first, then in the words of the program examined (doctor --codex).
+    const findings = target.reword === undefined ? told : told.map((f) => target.reword?.(f) ?? f);
     const secrets = [
       ...signIn.secrets,
       ...(profile.clientSecret === undefined ? [] : [profile.clientSecret]),
     ];
-    const report = buildReport(profile.name, findings, secrets);
+    const report = buildReport(target.name, findings, secrets);
     const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+    const env = target.env;
     const context: ReportContext = {
       generatedAt: new Date(deps.now()).toISOString(),
       keyturn: input.version ?? 'unknown',
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
-      settings: {
-        issuer: profile.issuer ?? '(none)',
-        client_id: profile.clientId ?? '(none)',
-        client_secret: profile.clientSecret === undefined ? 'none (public client)' : 'set (redacted)',
-        scopes: profile.scopes.join(' '),
-        redirect_uri: profile.redirectUri,
-        redirect_port_fallback: String(profile.redirectPortFallback),
-        ca_file: profile.caFile ?? '(none)',
-        store: signIn.store ?? profile.store,
-        ...(profile.tokenEndpoint === undefined ? {} : { token_endpoint: profile.tokenEndpoint }),
-        ...(profile.authorizationEndpoint === undefined
-          ? {}
-          : { authorization_endpoint: profile.authorizationEndpoint }),
-      },
+      settings: { ...target.settings, ...(signIn.store === undefined ? {} : { store: signIn.store }) },
       environment: {
         ssh: String(environment.ssh),
         container: environment.container ?? 'no',
@@ -356,9 +416,12 @@ export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorR
         display: String(environment.display),
         ...(environment.browserOverride === undefined ? {} : { BROWSER: environment.browserOverride }),
         ...Object.fromEntries(
-          [...proxyVariables, 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'KEYTURN_HOME']
-            .filter((name) => deps.env[name] !== undefined && deps.env[name] !== '')
-            .map((name) => [name, displayUrl(deps.env[name] as string)]),
+          [
+            ...proxyVariables,
+            ...(target.variables ?? ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'KEYTURN_HOME']),
+          ]
+            .filter((name) => env[name] !== undefined && env[name] !== '')
+            .map((name) => [name, displayUrl(env[name] as string)]),
         ),
       },
       exchanges,

@@ -111,8 +111,8 @@ export async function checkStoreFile(path: string, platform: string = process.pl
   return findings;
 }
 
-/** Binds and releases at once: the OS says whether another process holds the port. */
-function tryBind(host: string, port: number): Promise<string | undefined> {
+/** Binds and releases at once: the OS says whether another process holds the port (its errno), or not. */
+export function tryBind(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'EUNKNOWN'));

@@ -6,6 +6,9 @@ import type { CommandContext } from '../context.js';
 export interface DoctorOptions {
   timeout: number;
   report?: string;
+  /** Diagnose OpenAI's Codex CLI sign-in instead of a keyturn profile. */
+  codex?: boolean;
+  issuer?: string;
 }
 
 const COLOURS: Record<Severity, string> = { error: '31', warning: '33', info: '2', ok: '32' };
@@ -16,13 +19,25 @@ const COLOURS: Record<Severity, string> = { error: '31', warning: '33', info: '2
  * Exit 0 when no finding is an error, 1 otherwise (SPEC.md "Exit codes").
  */
 export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<number> {
-  const profile = await ctx.profile();
   const [{ runDoctor: doctor }, { VERSION }] = await Promise.all([
     import('../../flows/doctor.js'),
     import('../program.js'),
   ]);
+  // --codex: that CLI's home and provider, with no keyturn profile (config.toml is not read).
+  const target =
+    options.codex === true
+      ? await (
+          await import('../../adapters/codex-home.js')
+        ).codexTarget(ctx.deps.env, {
+          ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+          now: ctx.deps.now,
+          findPortHolder: ctx.deps.findPortHolder,
+        })
+      : undefined;
+  const profile = target?.profile ?? (await ctx.profile());
   const { report, context, secrets } = await doctor(ctx.deps, {
     profile,
+    ...(target === undefined ? {} : { target }),
     timeoutSeconds: options.timeout,
     version: VERSION,
   });
@@ -45,7 +60,9 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
       ctx.output.colour ? `\u001b[${COLOURS[severity]}m${text}\u001b[0m` : text;
     const where = profile.issuer ?? profile.tokenEndpoint ?? 'no issuer';
     ctx.output.info(
-      `keyturn doctor: profile ${profile.name}, ${where}${profile.clientId ? `, client ${profile.clientId}` : ''}`,
+      target === undefined
+        ? `keyturn doctor: profile ${profile.name}, ${where}${profile.clientId ? `, client ${profile.clientId}` : ''}`
+        : `keyturn doctor --codex: OpenAI Codex CLI at ${target.settings.codex_home ?? '?'}, ${where}, client ${profile.clientId ?? '?'}`,
     );
     for (const line of formatFindings(report)) {
       ctx.output.info(line.text.startsWith('    ') ? line.text : paint(line.severity, line.text));
