@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { formatDuration } from './duration.js';
 import { KeyturnError } from './errors.js';
 import { noted, passed, problem, type Finding } from './diagnosis.js';
+import { exposure, octal } from './file-modes.js';
 import { portInUseError, type PortHolder } from './port-in-use.js';
 
 /**
@@ -158,8 +159,6 @@ export interface CodexHomeFacts {
   dotEnvPath: string;
 }
 
-const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-
 interface Claims {
   exp?: number;
   email?: string;
@@ -259,37 +258,32 @@ export function judgeCodexHome(
     return { findings, secrets: [] };
   }
   const { mode, folderMode } = facts.auth;
-  if (platform !== 'win32') {
-    const fileOpen = (mode & 0o077) !== 0;
-    const folderWritable = folderMode !== undefined && (folderMode & 0o022) !== 0;
-    if (fileOpen || folderWritable) {
-      const what = [
-        fileOpen ? `${where} has mode ${octal(mode)}` : undefined,
-        folderWritable ? `its folder ${facts.home} has mode ${octal(folderMode as number)}` : undefined,
-      ].filter(Boolean);
-      const fix = [
-        folderWritable ? `chmod 700 ${facts.home}` : undefined,
-        fileOpen ? `chmod 600 ${where}` : undefined,
-      ]
-        .filter(Boolean)
-        .join(' && ');
-      findings.push(
-        problem(
-          new KeyturnError(
-            'store_insecure',
-            `${what.join(' and ')}: other users of this machine can read or replace Codex's tokens (that CLI writes it 0600).`,
-            {
-              fix: `\`${fix}\`; if others may already have read it, \`codex logout\` then \`codex login\` to end that sign-in.`,
-              evidence: {
-                path: where,
-                file_mode: octal(mode),
-                ...(folderMode === undefined ? {} : { folder: facts.home, folder_mode: octal(folderMode) }),
-              },
+  // That CLI creates its home with the umask (0755 is usual): only a folder others can write is judged.
+  const open =
+    platform === 'win32'
+      ? undefined
+      : exposure(
+          { path: where, mode },
+          folderMode === undefined ? undefined : { path: facts.home, mode: folderMode },
+          0o022,
+        );
+  if (open !== undefined) {
+    findings.push(
+      problem(
+        new KeyturnError(
+          'store_insecure',
+          `${open.what}: other users of this machine can read or replace Codex's tokens (that CLI writes it 0600).`,
+          {
+            fix: `\`${open.chmod}\`; if others may already have read it, \`codex logout\` then \`codex login\` to end that sign-in.`,
+            evidence: {
+              path: where,
+              file_mode: octal(mode),
+              ...(folderMode === undefined ? {} : { folder: facts.home, folder_mode: octal(folderMode) }),
             },
-          ),
+          },
         ),
-      );
-    }
+      ),
+    );
   }
   let auth: CodexAuth;
   try {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { KeyturnError, isKeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
+import { exposure, octal } from '../../core/file-modes.js';
 import { readCaFile, type CaSource } from '../ca.js';
 import { parseAuthFile } from '../file-store.js';
 import { bindAddresses, type PortHolder } from '../loopback.js';
@@ -29,8 +30,6 @@ export function checkCaSources(sources: readonly CaSource[]): Finding[] {
   });
 }
 
-const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-
 /**
  * The credential file: folder 0700 and file 0600 (SPEC "Credential store"), readable and parseable.
  * A missing file is no problem (nobody signed in yet).
@@ -44,24 +43,16 @@ export async function checkStoreFile(path: string, platform: string = process.pl
   if (fileStat === undefined) return [];
   const findings: Finding[] = [];
   if (platform !== 'win32' && dirStat !== undefined) {
-    const fileOpen = (fileStat.mode & 0o077) !== 0;
-    const dirWritable = (dirStat.mode & 0o022) !== 0;
-    const dirOpen = (dirStat.mode & 0o077) !== 0;
-    if (fileOpen || dirOpen) {
-      const what = [
-        fileOpen ? `${path} has mode ${octal(fileStat.mode)}` : undefined,
-        dirOpen ? `its folder ${dir} has mode ${octal(dirStat.mode)}` : undefined,
-      ].filter(Boolean);
-      const fix = [dirOpen ? `chmod 700 ${dir}` : undefined, fileOpen ? `chmod 600 ${path}` : undefined]
-        .filter(Boolean)
-        .join(' && ');
+    const open = exposure({ path, mode: fileStat.mode }, { path: dir, mode: dirStat.mode });
+    if (open !== undefined) {
+      const { fileOpen, folderWritable } = open;
       findings.push(
         problem(
           new KeyturnError(
             'store_insecure',
-            `${what.join(' and ')}: other users of this machine can ${fileOpen || dirWritable ? 'read or replace your tokens' : 'list your credential folder'}.`,
+            `${open.what}: other users of this machine can ${fileOpen || folderWritable ? 'read or replace your tokens' : 'list your credential folder'}.`,
             {
-              fix: `\`${fix}\``,
+              fix: `\`${open.chmod}\``,
               evidence: {
                 path,
                 file_mode: octal(fileStat.mode),
@@ -70,7 +61,7 @@ export async function checkStoreFile(path: string, platform: string = process.pl
               },
             },
           ),
-          fileOpen || dirWritable ? 'error' : 'warning',
+          fileOpen || folderWritable ? 'error' : 'warning',
         ),
       );
     }
