@@ -4,6 +4,7 @@ import { KeyturnError } from './errors.js';
 import { noted, passed, problem, type Finding } from './diagnosis.js';
 import { exposure, octal } from './file-modes.js';
 import { portInUseError, type PortHolder } from './port-in-use.js';
+import { appIdentity } from './app.js';
 
 /**
  * `keyturn doctor --codex`: what OpenAI's Codex CLI keeps in its home and how it signs in, read from
@@ -11,6 +12,9 @@ import { portInUseError, type PortHolder } from './port-in-use.js';
  * token_data.rs; codex-rs/core/config), and the judgement of it. Pure: adapters/codex-home.ts reads
  * the files; this file parses and judges, and words every fix in that CLI's commands.
  */
+
+/** That CLI, as the catalog's fixes name a command. */
+const CODEX_APP = appIdentity({ name: 'codex', envPrefix: undefined });
 
 /** codex-rs/login/src/server.rs `DEFAULT_ISSUER`. */
 export const CODEX_ISSUER = 'https://auth.openai.com';
@@ -477,8 +481,11 @@ export function judgeCodexPorts(ports: readonly PortFacts[], platform: string): 
       fix =
         'Finish or cancel the sign-in in the IDE (or close its forwarded port 1455), then run `codex login`; or `codex login --device-auth`.';
     } else {
-      fix = `${base.fix.replace(/[,;] (or set `redirect_port_fallback|meanwhile `keyturn login`).*$/, '')}; or sign in without the callback: \`codex login --device-auth\`.`;
-      fix = fix.replace(/then run `keyturn login` again/, 'then run `codex login` again');
+      // The catalog's fix told with that CLI's command, without keyturn's redirect_port_fallback.
+      const told = base
+        .forApp(CODEX_APP)
+        .fix.replace(/[,;] (or set `redirect_port_fallback|meanwhile `).*$/, '');
+      fix = `${told}; or sign in without the callback: \`codex login --device-auth\`.`;
     }
     const severity = facts.errno === 'EACCES' || free.length === 0 ? 'error' : 'warning';
     const fallbackNote =
@@ -531,7 +538,7 @@ export function codexWords(finding: Finding, context: CodexWordingContext): Find
     const variable = proxyVariable(context, e.proxy);
     if (variable !== undefined) {
       e.set_in = `${context.dotEnvPath} (${variable})`;
-      out.detail = `${out.detail.replace(/ \(from HTTPS_PROXY \/ HTTP_PROXY\)/, '')} ${variable} is set in ${context.dotEnvPath}, which that CLI loads when it starts.`;
+      out.detail = `${out.detail.replace(/ \(from [A-Za-z_]+(?: \/ [A-Za-z_]+)*\)/, '')} ${variable} is set in ${context.dotEnvPath}, which that CLI loads when it starts.`;
       out.fix = `Fix or remove the line \`${variable}=…\` in ${context.dotEnvPath}${out.code === 'proxy_unreachable' ? ': the proxy it names does not answer' : ''}; the doctor changes nothing there.`;
       return out;
     }
