@@ -155,6 +155,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
       } catch (error) {
         const facts = networkFacts(error, proxy);
+        if (route.kind === 'proxy') facts.proxyVariable = route.variable;
         const code = facts.proxyStatus === undefined ? facts.code : `proxy ${facts.proxyStatus}`;
         notify({ ...seen(), ...(code === undefined ? {} : { error: code }) });
         throw new NetworkError(url, facts, error);

@@ -24,6 +24,8 @@ export interface NetworkFacts {
   message?: string;
   /** The proxy in use for this request (credentials stripped). */
   proxy?: string;
+  /** The variable that named it (`HTTPS_PROXY`, `https_proxy`, …), as core/proxy.ts decided. */
+  proxyVariable?: string;
   /** Status the proxy answered to CONNECT, when it refused the tunnel. */
   proxyStatus?: number;
   /** The failure was on the connection to the proxy itself. */
@@ -153,12 +155,14 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
     const code = net.code ?? '';
     if (net.code !== undefined) evidence.errno = net.code;
     if (net.proxy !== undefined) evidence.proxy = net.proxy;
+    if (net.proxyVariable !== undefined) evidence.proxy_variable = net.proxyVariable;
+    const proxy = `${net.proxy ?? ''}${net.proxyVariable === undefined ? '' : ` (${net.proxyVariable})`}`;
     if (net.proxyStatus !== undefined) {
       evidence.proxy_status = net.proxyStatus;
       if (net.proxyStatus === 407) {
         return new KeyturnError(
           'proxy_auth_required',
-          `The proxy ${net.proxy ?? ''} asks for credentials (407) ${where}.`,
+          `The proxy ${proxy} asks for credentials (407) ${where}.`,
           base,
         );
       }
@@ -166,21 +170,29 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
         // The proxy accepted the CONNECT but could not reach the host itself (squid: ERR_CONNECT_FAIL, ERR_DNS_FAIL).
         return new KeyturnError(
           'connect_failed',
-          `The proxy ${net.proxy ?? ''} could not reach ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
+          `The proxy ${proxy} could not reach ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
           { ...base, transient: true },
         );
       }
       return new KeyturnError(
         'proxy_denied',
-        `The proxy ${net.proxy ?? ''} refused the connection to ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
+        `The proxy ${proxy} refused the connection to ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
         base,
       );
     }
     if (net.atProxy === true || (net.proxy !== undefined && (PROXY_UNREACHABLE.has(code) || DNS.has(code)))) {
       return new KeyturnError(
         'proxy_unreachable',
-        `The proxy ${net.proxy ?? ''} cannot be reached (${code || 'no answer'}) ${where}.`,
-        { ...base, transient: false },
+        `The proxy ${proxy} cannot be reached (${code || 'no answer'}) ${where}.`,
+        {
+          ...base,
+          transient: false,
+          ...(net.proxyVariable === undefined
+            ? {}
+            : {
+                fix: `Check ${net.proxyVariable}: the proxy named there is not answering. Fix the address or unset the variable; a host reachable directly goes in NO_PROXY.`,
+              }),
+        },
       );
     }
     if (TLS_UNTRUSTED.has(code)) {

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { startIssuer, type IssuerOptions, type RunningIssuer } from '../../src/issuer/index.js';
 
 /**
  * A reverse proxy of our own in front of the embedded issuer that injects faults on demand:
@@ -110,4 +111,17 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The embedded issuer behind a fault proxy: discovery publishes the proxy's address, so every
+ * request a client makes (and the browser's) passes the proxy, where a test can break any of them.
+ */
+export async function startIssuerBehindFaultProxy(
+  options: IssuerOptions = {},
+): Promise<{ proxy: FaultProxy; issuer: RunningIssuer }> {
+  const proxy = await startFaultProxy();
+  const issuer = await startIssuer({ port: 0, ...options, publicUrl: proxy.url });
+  proxy.setTarget(`http://127.0.0.1:${issuer.port}`);
+  return { proxy, issuer };
 }

@@ -1,10 +1,10 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
+import type { RunningIssuer } from '../../src/issuer/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { isTokenRequest, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { isTokenRequest, startIssuerBehindFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import {
   authFile,
   expireStoredToken,
@@ -27,12 +27,10 @@ let browser: Browser;
 const homes: SignedIn[] = [];
 
 beforeAll(async () => {
-  proxy = await startFaultProxy();
-  [issuer, browser] = await Promise.all([
-    startIssuer({ port: 0, publicUrl: proxy.url, accessTokenTtl: 120, rotateRefreshTokens: true }),
+  [{ proxy, issuer }, browser] = await Promise.all([
+    startIssuerBehindFaultProxy({ accessTokenTtl: 120, rotateRefreshTokens: true }),
     launchBrowser(),
   ]);
-  proxy.setTarget(`http://127.0.0.1:${issuer.port}`);
 });
 
 afterAll(async () => {

@@ -36,6 +36,13 @@ describe('classifying a request that got no HTTP answer', () => {
     expect(error.transient).toBe(false);
   });
 
+  it('names the variable the proxy came from, in the message and the fix', () => {
+    const error = net({ proxy: 'http://proxy:3128', proxyVariable: 'https_proxy', code: 'ECONNREFUSED' });
+    expect(error.message).toContain('The proxy http://proxy:3128 (https_proxy) cannot be reached');
+    expect(error.fix).toMatch(/^Check https_proxy:/);
+    expect(error.evidence.proxy_variable).toBe('https_proxy');
+  });
+
   it.each(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])(
     'through a proxy, %s is about the proxy itself',
     (code) => expect(net({ proxy: 'http://proxy:3128', code }).code).toBe('proxy_unreachable'),

@@ -188,7 +188,11 @@ describe('the route every request takes is the one core/proxy.ts decides', () =>
     const http = createHttpClient({ env: { HTTPS_PROXY: proxyUrl }, timeoutMs: 5000 });
     const failure = await http.fetch('https://idp.keyturn.invalid/token').catch((e: unknown) => e);
     expect(connects).toEqual(['CONNECT idp.keyturn.invalid:443 HTTP/1.1']);
-    expect((failure as NetworkError).facts).toMatchObject({ proxy: proxyUrl, proxyStatus: 403 });
+    expect((failure as NetworkError).facts).toMatchObject({
+      proxy: proxyUrl,
+      proxyVariable: 'HTTPS_PROXY',
+      proxyStatus: 403,
+    });
     await http.close();
   });
 
