@@ -4,6 +4,7 @@ import { classifyExchange } from '../core/classify.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import { startCallbackServer } from '../adapters/loopback.js';
 import type { Deps } from './deps.js';
+import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
 
 export interface BrowserLoginInput {
@@ -36,7 +37,7 @@ export async function loginWithBrowser(
       'Discovery',
       `reading ${profile.issuer ?? profile.tokenEndpoint}/.well-known/openid-configuration`,
     );
-    const config = await configure(profile, http);
+    const config = await retrying(deps, () => configure(profile, http));
     const server = config.serverMetadata();
     if (server.authorization_endpoint === undefined) {
       throw new KeyturnError(
@@ -131,12 +132,19 @@ export async function loginWithBrowser(
       );
       let tokens;
       try {
-        tokens = await oidc.authorizationCodeGrant(config, result.currentUrl, {
-          pkceCodeVerifier: codeVerifier,
-          expectedState: state,
-          ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
-          idTokenExpected: profile.scopes.includes('openid'),
-        });
+        const callbackUrl = result.currentUrl;
+        tokens = await retrying(deps, () =>
+          oidc
+            .authorizationCodeGrant(config, callbackUrl, {
+              pkceCodeVerifier: codeVerifier,
+              expectedState: state,
+              ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
+              idTokenExpected: profile.scopes.includes('openid'),
+            })
+            .catch((error: unknown) => {
+              throw oauthFailure(error, 'token');
+            }),
+        );
       } catch (error) {
         const failure = oauthFailure(error, 'token');
         const told = failure.forApp(deps.app);

@@ -3,6 +3,7 @@ import type { AppText } from '../core/app.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import type { Deps } from './deps.js';
+import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
 
 /** What the user needs to approve the sign-in on another device (RFC 8628 §3.3). */
@@ -70,7 +71,7 @@ export async function loginWithDevice(
   const store = await deps.store(profile);
   const http = await deps.http(profile);
   try {
-    const config = await configure(profile, http);
+    const config = await retrying(deps, () => configure(profile, http));
     const server = config.serverMetadata();
     if (server.device_authorization_endpoint === undefined) {
       throw new KeyturnError(
@@ -86,7 +87,13 @@ export async function loginWithDevice(
     deps.output.step('Device code', `asking ${server.device_authorization_endpoint} for a user code`);
     let authorization: oidc.DeviceAuthorizationResponse;
     try {
-      authorization = await oidc.initiateDeviceAuthorization(config, { scope: profile.scopes.join(' ') });
+      authorization = await retrying(deps, () =>
+        oidc
+          .initiateDeviceAuthorization(config, { scope: profile.scopes.join(' ') })
+          .catch((error: unknown) => {
+            throw oauthFailure(error, 'device_authorization');
+          }),
+      );
     } catch (error) {
       throw deviceFix(oauthFailure(error, 'device_authorization'), profile.clientId);
     }
@@ -107,8 +114,20 @@ export async function loginWithDevice(
     const pollSignal = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
     let tokens;
     try {
+      const granted = authorization;
+      // A transient failure while polling does not end the sign-in: polling goes on, the bound
+      // counted from the failure (the user may rightly take minutes to approve).
       tokens = await untilAborted(
-        oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal: pollSignal }),
+        retrying(
+          deps,
+          () =>
+            oidc
+              .pollDeviceAuthorizationGrant(config, granted, undefined, { signal: pollSignal })
+              .catch((error: unknown) => {
+                throw pollSignal.aborted ? error : oauthFailure(error, 'device_poll');
+              }),
+          { signal: pollSignal, from: 'failure' },
+        ),
         pollSignal,
       );
     } catch (error) {

@@ -2,6 +2,7 @@ import type { Profile } from '../core/config.js';
 import { isKeyturnError } from '../core/errors.js';
 import { requireProvider } from '../core/config.js';
 import type { Deps } from './deps.js';
+import { retrying } from './retry.js';
 import { notSignedIn } from './token.js';
 
 export interface LogoutResult {
@@ -38,7 +39,7 @@ export async function logout(
     const { configure, oauthFailure, oidc } = await import('../adapters/oauth.js');
     const http = await deps.http(profile);
     try {
-      const config = await configure(profile, http);
+      const config = await retrying(deps, () => configure(profile, http));
       if (config.serverMetadata().revocation_endpoint === undefined) {
         result.revocation = 'unsupported';
         deps.output.warn('The provider has no revocation endpoint: the tokens stay valid until they expire.');
@@ -49,7 +50,11 @@ export async function logout(
         ];
         for (const [token, hint] of tokens) {
           if (token === undefined) continue;
-          await oidc.tokenRevocation(config, token, { token_type_hint: hint });
+          await retrying(deps, () =>
+            oidc.tokenRevocation(config, token, { token_type_hint: hint }).catch((error: unknown) => {
+              throw oauthFailure(error, 'revocation');
+            }),
+          );
           result.revoked.push(hint);
         }
         result.revocation = 'done';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { credentialsFromTokenResponse, needsRefresh, secondsLeft } from '../core/expiry.js';
-import { DEFAULT_RETRY, nextDelay, retryTotalMsFromEnv, type RetryPolicy } from '../core/retry.js';
+import { DEFAULT_RETRY, retryTotalMsFromEnv, type RetryPolicy } from '../core/retry.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import type { Credentials, OAuthCredentials } from '../core/credentials.js';
 import type { CredentialStore } from '../core/store.js';
@@ -10,6 +10,7 @@ import { LockTimeoutError, withFileLock } from '../adapters/lock.js';
 import { FileStore } from '../adapters/file-store.js';
 import { deadSignIn, readCredentials } from './token.js';
 import { nowSeconds, type Deps } from './deps.js';
+import { retrying } from './retry.js';
 
 export interface RefreshInput {
   profile: Profile;
@@ -166,42 +167,40 @@ async function refreshWithRetry(
     totalMs: Math.max(0, attempts.deadline - started),
   };
   let config: OAuthConfig | undefined;
-  let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
-  let requestedAt: number;
+  let answer: { tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>; requestedAt: number };
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        config ??= await configure(profile, http);
-        // The last attempt ends by the deadline too (openid-client's timeout is in seconds).
-        config.timeout = Math.max(
-          1,
-          Math.ceil(Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()) / 1000),
-        );
-        requestedAt = nowSeconds(deps);
-        tokens = await oidc.refreshTokenGrant(config, refreshToken);
-        break;
-      } catch (thrown) {
-        if (attempts.signal?.aborted) throw thrown;
-        const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'refresh');
-        if (!error.transient) {
-          if (error.code === 'refresh_rejected') {
-            const rejected = signInAgain(error, input.profile);
-            const after = await markDead(input.store, profile.name, current, rejected, deps);
-            if (after !== undefined) return after;
-            throw rejected;
-          }
-          throw error;
+    answer = await retrying(
+      deps,
+      async () => {
+        try {
+          config ??= await configure(profile, http);
+          // The last attempt ends by the deadline too (openid-client's timeout is in seconds).
+          config.timeout = Math.max(
+            1,
+            Math.ceil(Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()) / 1000),
+          );
+          const requestedAt = nowSeconds(deps);
+          return { tokens: await oidc.refreshTokenGrant(config, refreshToken), requestedAt };
+        } catch (thrown) {
+          throw attempts.signal?.aborted ? thrown : oauthFailure(thrown, 'refresh');
         }
-        const elapsed = deps.now() - started;
-        const delay = nextDelay(budget, attempt, elapsed, deps.random, error.retryAfter);
-        if (delay === undefined) throw gaveUp(error, attempt, elapsed);
-        deps.output.info(`${error.message} Retrying in ${(delay / 1000).toFixed(1)} s…`);
-        await deps.sleep(delay, attempts.signal);
-      }
-    }
+      },
+      {
+        policy: budget,
+        kept: 'the stored sign-in is kept',
+        ...(attempts.signal === undefined ? {} : { signal: attempts.signal }),
+      },
+    );
+  } catch (error) {
+    if (attempts.signal?.aborted || !isKeyturnError(error) || error.code !== 'refresh_rejected') throw error;
+    const rejected = signInAgain(error, input.profile);
+    const after = await markDead(input.store, profile.name, current, rejected, deps);
+    if (after !== undefined) return after;
+    throw rejected;
   } finally {
     await http.close();
   }
+  const { tokens, requestedAt } = answer;
   const fresh = credentialsFromTokenResponse(
     tokens,
     { issuer: current.issuer, client_id: current.client_id, previous: current },
@@ -210,17 +209,6 @@ async function refreshWithRetry(
   // Stored before the lock is released, so the next process finds the rotated refresh token; and
   // outside the retry loop: the old refresh token is spent now, a failed write must not resend it.
   return putIfUnchanged(input.store, profile.name, current, fresh, deps);
-}
-
-/** The last transient error, saying that keyturn retried and that the sign-in is intact. */
-function gaveUp(error: KeyturnError, attempts: number, elapsedMs: number): KeyturnError {
-  const tried =
-    attempts === 1
-      ? 'No retry fits in the time bound'
-      : `Gave up after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s`;
-  return error.restate({
-    message: `${error.message} ${tried} (KEYTURN_RETRY_TIMEOUT); the stored sign-in is kept.`,
-  });
 }
 
 /** The one thing to do after a dead refresh token, for this profile. */
