@@ -119,9 +119,16 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
  */
 export async function startIssuerBehindFaultProxy(
   options: IssuerOptions = {},
-): Promise<{ proxy: FaultProxy; issuer: RunningIssuer }> {
+): Promise<{ proxy: FaultProxy; issuer: RunningIssuer; close(): Promise<void> }> {
   const proxy = await startFaultProxy();
   const issuer = await startIssuer({ port: 0, ...options, publicUrl: proxy.url });
   proxy.setTarget(`http://127.0.0.1:${issuer.port}`);
-  return { proxy, issuer };
+  return {
+    proxy,
+    issuer,
+    close: async () => {
+      await issuer.close();
+      await proxy.close();
+    },
+  };
 }

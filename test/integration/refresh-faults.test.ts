@@ -23,21 +23,23 @@ const REDIRECT_PORT = 18501;
 
 let proxy: FaultProxy;
 let issuer: RunningIssuer;
+let closeIssuer: (() => Promise<void>) | undefined;
 let browser: Browser;
 const homes: SignedIn[] = [];
 
 beforeAll(async () => {
-  [{ proxy, issuer }, browser] = await Promise.all([
+  let behind: Awaited<ReturnType<typeof startIssuerBehindFaultProxy>>;
+  [behind, browser] = await Promise.all([
     startIssuerBehindFaultProxy({ accessTokenTtl: 120, rotateRefreshTokens: true }),
     launchBrowser(),
   ]);
+  ({ proxy, issuer, close: closeIssuer } = behind);
 });
 
 afterAll(async () => {
   await Promise.all(homes.map((h) => h.cleanup()));
   await browser?.close();
-  await issuer?.close();
-  await proxy?.close();
+  await closeIssuer?.();
 });
 
 beforeEach(() => {

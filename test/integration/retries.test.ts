@@ -31,23 +31,25 @@ const retries = (stderr: string) => stderr.match(new RegExp(RETRYING, 'g'))?.len
 
 let proxy: FaultProxy;
 let issuer: RunningIssuer;
+let closeIssuer: (() => Promise<void>) | undefined;
 let browser: Browser;
 const homes: SignedIn[] = [];
 const running: RunningCli[] = [];
 
 beforeAll(async () => {
-  [{ proxy, issuer }, browser] = await Promise.all([
+  let behind: Awaited<ReturnType<typeof startIssuerBehindFaultProxy>>;
+  [behind, browser] = await Promise.all([
     startIssuerBehindFaultProxy({ accessTokenTtl: 120 }),
     launchBrowser(),
   ]);
+  ({ proxy, issuer, close: closeIssuer } = behind);
 });
 
 afterAll(async () => {
   for (const cli of running) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   await Promise.all(homes.map((h) => h.cleanup()));
   await browser?.close();
-  await issuer?.close();
-  await proxy?.close();
+  await closeIssuer?.();
 });
 
 beforeEach(() => {
