@@ -4,7 +4,8 @@ import type { NetworkFacts } from '../core/classify.js';
 import { routeFor, type ProxyRoute } from '../core/proxy.js';
 import { bodyExcerpt, displayUrl } from '../core/redact.js';
 import { parseRetryAfter } from '../core/retry.js';
-import { caSources, trustedCas, type CaSource } from './ca.js';
+import { rootCertificates } from 'node:tls';
+import { caSources, readCaFile, trustedCas, type CaSource } from './ca.js';
 
 export { caSources, readCaFile, trustedCas, type CaSource } from './ca.js';
 
@@ -31,7 +32,10 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** The User-Agent of requests that set none (default `keyturn`). */
   userAgent?: string;
-  /** The CA settings to trust instead of those of `env` and `caFile` (another program's, for the doctor). */
+  /**
+   * Another program's CA settings (the doctor's `--codex`): trust exactly Node's bundled roots plus
+   * these, not this process's NODE_EXTRA_CA_CERTS, which that program never reads.
+   */
   caSources?: CaSource[];
 }
 
@@ -58,6 +62,8 @@ export interface HttpClient {
   /** The proxy used for a URL, credentials stripped; undefined when direct. */
   proxyFor(url: string | URL): string | undefined;
   caSources: CaSource[];
+  /** The CA certificates it trusts; undefined: Node's default store (NODE_EXTRA_CA_CERTS included). */
+  trust: string[] | undefined;
   /** Calls `listener` after every request, answered or not. */
   observe(listener: (exchange: Exchange) => void): void;
   close(): Promise<void>;
@@ -90,7 +96,10 @@ export function invalidProxy(variable: string): KeyturnError {
 export function createHttpClient(options: HttpOptions): HttpClient {
   const { env } = options;
   const sources = options.caSources ?? caSources(env, options.caFile);
-  const ca = trustedCas(sources);
+  const ca =
+    options.caSources === undefined
+      ? trustedCas(sources)
+      : [...rootCertificates, ...options.caSources.flatMap(readCaFile)];
   const tls = ca === undefined ? {} : { ca };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limits = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
@@ -119,6 +128,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   };
   return {
     caSources: sources,
+    trust: ca,
     observe: (listener) => listeners.push(listener),
     route: (url) => routeFor(env, url),
     proxyFor: (url) => {

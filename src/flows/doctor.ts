@@ -16,7 +16,7 @@ import {
 import { browserSignInAdvice, type EnvironmentReport } from '../core/environment.js';
 import { displayUrl } from '../core/redact.js';
 import { readEnvironment } from '../adapters/environment.js';
-import { caSources, trustedCas, type CaSource, type Exchange, type HttpClient } from '../adapters/http.js';
+import { caSources, type CaSource, type Exchange, type HttpClient } from '../adapters/http.js';
 import { probeAuthorization } from '../adapters/probes/authorization.js';
 import { checkClock } from '../adapters/probes/clock.js';
 import { probeDiscovery } from '../adapters/probes/discovery.js';
@@ -237,7 +237,8 @@ async function probeProvider(
     }
     throw error;
   }
-  const ca = trustedCas(http.caSources);
+  // The very trust of the requests (for --codex: that program's, not this process's).
+  const ca = http.trust;
   const hosts = new Map<string, { url: URL; endpoints: string[]; findings: Promise<Finding[]> }>();
   const probe = (endpoint: string | undefined, role: string) => {
     if (endpoint === undefined) return;

@@ -194,6 +194,12 @@ describe("keyturn doctor --codex names what is wrong, in that CLI's words", () =
     expect(finding.fix).not.toMatch(/NODE_EXTRA_CA_CERTS|keyturn/);
   });
 
+  it('NODE_EXTRA_CA_CERTS holding that CA does not help: that CLI never reads it, and neither does the check', async () => {
+    const home = await codexHome();
+    const run = await doctor(home, { tls: leaf, env: { NODE_EXTRA_CA_CERTS: ca.certPath } });
+    expect(find(run.report, 'tls_untrusted').fix).toMatch(/export CODEX_CA_CERTIFICATE=/);
+  });
+
   it('a CODEX_CA_CERTIFICATE that names no file: ca_file_invalid', async () => {
     const home = await codexHome();
     const run = await doctor(home, { env: { CODEX_CA_CERTIFICATE: '/nonexistent/corp.pem' } });
