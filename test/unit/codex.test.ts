@@ -179,6 +179,15 @@ describe("Codex's callback ports", () => {
     expect(free).toMatchObject({ code: 'redirect_port', severity: 'ok' });
   });
 
+  it('an IDE holding 1455 is named as such, with the IDE as the place to finish the sign-in', () => {
+    const [held] = judgeCodexPorts(
+      [{ port: 1455, errno: 'EADDRINUSE', holder: { pid: 9, name: 'Cursor.exe' } }, { port: 1457 }],
+      'win32',
+    );
+    expect(held?.detail).toMatch(/An IDE holds it/);
+    expect(held?.fix).toMatch(/in the IDE/);
+  });
+
   it('both ports taken, one by another codex login: errors, each with its fix', () => {
     const findings = judgeCodexPorts(
       [
