@@ -25,7 +25,8 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function withCommon(command: Command): Command {
+/** The options that select and override a profile. */
+function withProfile(command: Command): Command {
   return command
     .option(
       '--profile <name>',
@@ -35,8 +36,11 @@ function withCommon(command: Command): Command {
     .option('--client-id <id>', 'OAuth client id (overrides the profile)')
     .option('--scope <scope>', 'scope to request; repeatable (overrides the profile)', collect)
     .option('--redirect-uri <uri>', 'loopback redirect URI (default http://localhost:1455/auth/callback)')
-    .option('--ca-file <path>', 'extra PEM CA bundle to trust (added to the default roots)')
-    .option('--json', 'print one JSON document on stdout');
+    .option('--ca-file <path>', 'extra PEM CA bundle to trust (added to the default roots)');
+}
+
+function withCommon(command: Command): Command {
+  return withProfile(command).option('--json', 'print one JSON document on stdout');
 }
 
 /** Parses argv into a command to run, or an exit code (help, version, usage error). */
@@ -48,6 +52,8 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
     )
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
+    // `keyturn exec -- CMD --flag`: options after CMD are CMD's (passThroughOptions needs this).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: () => undefined });
   const select = (
@@ -82,6 +88,54 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
     )
     .action((options) =>
       select(options, async (ctx) => (await import('./commands/token.js')).runToken(ctx, options)),
+    );
+
+  withCommon(
+    program
+      .command('exec')
+      .description('run a command with a valid token in its environment (and nowhere else)')
+      .usage('[options] -- CMD [ARGS...]')
+      .argument('<command...>', 'the command to run and its arguments')
+      .passThroughOptions(),
+  )
+    .option('--env <name>', 'environment variable that carries the token', 'KEYTURN_ACCESS_TOKEN')
+    .option('--id-token', 'hand over the id token instead of the access token')
+    .addOption(
+      new Option('--min-ttl <seconds>', 'refresh first when the token expires within this long')
+        .argParser(seconds('--min-ttl'))
+        .default(60),
+    )
+    .action((command: string[], options) =>
+      select(options, async (ctx) => (await import('./commands/exec.js')).runExec(ctx, command, options)),
+    );
+
+  const credential = program.command('credential').description('credential helpers for git and kubectl');
+  // The credential helpers speak their callers' protocols on stdout: no --json.
+  withProfile(
+    credential
+      .command('git')
+      .description('git credential helper (gitcredentials(7)): get, store, erase')
+      .argument('[operation]', 'what git asks: get, store or erase'),
+  ).action((operation: string | undefined, options) =>
+    select(options, async (ctx) =>
+      (await import('./commands/credential-git.js')).runCredentialGit(ctx, operation),
+    ),
+  );
+  withProfile(
+    credential
+      .command('kubectl')
+      .description('kubectl exec credential plugin: prints an ExecCredential with the id token'),
+  )
+    .option('--access-token', 'send the access token instead of the id token')
+    .addOption(
+      new Option('--min-ttl <seconds>', 'refresh first when the token expires within this long')
+        .argParser(seconds('--min-ttl'))
+        .default(60),
+    )
+    .action((options) =>
+      select(options, async (ctx) =>
+        (await import('./commands/credential-kubectl.js')).runCredentialKubectl(ctx, options),
+      ),
     );
 
   withCommon(program.command('status').description('who is signed in, until when, in which store')).action(

@@ -176,6 +176,17 @@ export const CATALOG = {
     fix: 'Pass `--issuer` and `--client-id`, or add a `[profiles.NAME]` table to config.toml.',
     exit: 2,
   },
+  // `keyturn exec`: the shell's exit codes (POSIX "Command Search and Execution").
+  command_not_found: {
+    title: 'The command to run was not found',
+    fix: 'Check the command name, or give its full path.',
+    exit: 127,
+  },
+  command_not_executable: {
+    title: 'The command to run cannot be executed',
+    fix: 'Check that the file is an executable program and that you may run it.',
+    exit: 126,
+  },
   login_cancelled: {
     title: 'The sign-in was cancelled',
     fix: ({ command }) => `Run \`${command} login\` again.`,

@@ -15,6 +15,9 @@ export interface Profile {
   redirectPortFallback: boolean;
   caFile?: string;
   store: 'file' | 'keyring' | 'auto';
+  /** `keyturn credential git`: the username it answers (default `oauth2`) and the hosts it answers for. */
+  gitUsername?: string;
+  gitHosts?: string[];
 }
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
@@ -46,6 +49,7 @@ const STRING_KEYS = {
   client_secret: 'clientSecret',
   redirect_uri: 'redirectUri',
   ca_file: 'caFile',
+  git_username: 'gitUsername',
 } as const;
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -122,6 +126,8 @@ export function resolveProfile(
     profile.redirectPortFallback = table.redirect_port_fallback;
   }
   if (table.store !== undefined) profile.store = parseStore(table.store, `profiles.${name}.store`);
+  if (table.git_hosts !== undefined)
+    profile.gitHosts = parseList(table.git_hosts, `profiles.${name}.git_hosts`);
 
   // Environment.
   const envString = (variable: string, field: keyof Profile) => {
@@ -159,6 +165,14 @@ function parseScopes(value: unknown, where: string): string[] {
   const scopes = (list as string[]).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
   if (scopes.length === 0) throw configError(`${where} names no scope.`);
   return scopes;
+}
+
+function parseList(value: unknown, where: string): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+    throw configError(`${where} must be a list of strings.`);
+  }
+  return list as string[];
 }
 
 function parseStore(value: unknown, where: string): Profile['store'] {

@@ -256,3 +256,21 @@ describe('where keyturn keeps its files', () => {
     );
   });
 });
+
+describe('the git credential helper’s profile keys', () => {
+  it('reads git_hosts (a list, or one host) and git_username', () => {
+    const file: ConfigFile = {
+      profiles: {
+        git: { issuer: 'https://id.example.com', git_hosts: ['git.example.com'], git_username: 'x' },
+      },
+    };
+    expect(resolveProfile(file, {}, { profile: 'git' })).toMatchObject({
+      gitHosts: ['git.example.com'],
+      gitUsername: 'x',
+    });
+    file.profiles!.git!.git_hosts = 'one.example.com';
+    expect(resolveProfile(file, {}, { profile: 'git' }).gitHosts).toEqual(['one.example.com']);
+    file.profiles!.git!.git_hosts = [1];
+    expect(configError(() => resolveProfile(file, {}, { profile: 'git' })).message).toMatch(/git_hosts/);
+  });
+});
