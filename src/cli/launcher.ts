@@ -1,13 +1,15 @@
 /**
  * The `keyturn` executable. CommonJS on purpose: Node starts a CommonJS file without its ESM loader,
- * which is most of the start-up cost left once nothing else loads. `keyturn token` with a valid cached
- * token is answered here with one file read; every other case — other commands, refresh, keyring,
- * errors — goes to the full CLI (cli.js), which loads only what its command needs.
+ * which is most of the start-up cost left once nothing else loads. `keyturn token` and `keyturn
+ * credential kubectl` (which kubectl runs before its requests) with a valid cached token are answered
+ * here with one file read; every other case — other commands, refresh, keyring, errors — goes to the
+ * full CLI (cli.js), which loads only what its command needs.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolvePaths } from '../adapters/paths.js';
 import { resolveProfile, type ConfigFile, type ProfileFlags } from '../core/config.js';
-import { needsRefresh, DEFAULT_MIN_TTL } from '../core/expiry.js';
+import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
+import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
 import { STORE_VERSION } from '../core/store.js';
 import type { Credentials } from '../core/credentials.js';
 import { checkBinding, deadSignIn, toAccessToken } from '../flows/token.js';
@@ -24,18 +26,19 @@ const VALUE_FLAGS: Record<string, 'profile' | 'issuer' | 'clientId' | 'redirectU
 interface FastArgs {
   flags: ProfileFlags;
   minTtl: number;
-  json: boolean;
+  /** The boolean flags given, of those the command takes. */
+  switches: Set<string>;
 }
 
-/** Parses `token`'s own flags; undefined for anything else (the full CLI then parses and reports). */
-function parseTokenArgs(args: string[]): FastArgs | undefined {
+/** Parses the command's own flags; undefined for anything else (the full CLI then parses and reports). */
+function parseArgs(args: string[], switchNames: readonly string[]): FastArgs | undefined {
   const flags: ProfileFlags = {};
   let minTtl = DEFAULT_MIN_TTL;
-  let json = false;
+  const switches = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '--json') {
-      json = true;
+    if (switchNames.includes(arg)) {
+      switches.add(arg);
       continue;
     }
     const eq = arg.indexOf('=');
@@ -50,7 +53,7 @@ function parseTokenArgs(args: string[]): FastArgs | undefined {
       minTtl = Number(value);
     } else if (key !== undefined) flags[key] = value;
   }
-  return { flags, minTtl, json };
+  return { flags, minTtl, switches };
 }
 
 function readJson(path: string): unknown {
@@ -61,10 +64,14 @@ function readJson(path: string): unknown {
   }
 }
 
-/** Answers `keyturn token` when the stored token is valid; false means "let the full CLI do it". */
-export function tryFastToken(args: string[], env: Record<string, string | undefined>): boolean {
-  const parsed = parseTokenArgs(args);
-  if (parsed === undefined) return false;
+/**
+ * The stored credentials when they can be served as they are: file store, bound to the configured
+ * provider, not dead, the access token valid for `minTtl` more seconds. Undefined otherwise.
+ */
+function validCredentials(
+  parsed: FastArgs,
+  env: Record<string, string | undefined>,
+): Credentials | undefined {
   const paths = resolvePaths(env);
   let file: ConfigFile = {};
   if (existsSync(paths.configFile)) {
@@ -73,43 +80,76 @@ export function tryFastToken(args: string[], env: Record<string, string | undefi
       const { parse } = require('smol-toml') as { parse: (text: string) => unknown };
       file = parse(readFileSync(paths.configFile, 'utf8')) as ConfigFile;
     } catch {
-      return false;
+      return undefined;
     }
   }
   let profile;
   try {
     profile = resolveProfile(file, env, parsed.flags);
   } catch {
-    return false;
+    return undefined;
   }
-  if (profile.store === 'keyring') return false;
+  if (profile.store === 'keyring') return undefined;
   const doc = readJson(paths.authFile) as
     { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
-  if (doc === undefined || doc.version !== STORE_VERSION) return false;
+  if (doc === undefined || doc.version !== STORE_VERSION) return undefined;
   const credentials =
     doc.profiles !== undefined && Object.hasOwn(doc.profiles, profile.name)
       ? (doc.profiles[profile.name] as Credentials & { store?: unknown })
       : undefined;
   // Keyring entries, damaged entries, another issuer or client, a dead or expiring token: the full CLI
   // says what is wrong, or refreshes.
-  if (credentials === undefined || credentials.store !== undefined) return false;
+  if (credentials === undefined || credentials.store !== undefined) return undefined;
   const secret = credentials.kind === 'api_key' ? credentials.api_key : credentials.access_token;
-  if (typeof secret !== 'string') return false;
+  if (typeof secret !== 'string') return undefined;
   try {
     checkBinding(credentials, profile);
   } catch {
-    return false;
+    return undefined;
   }
   if (credentials.kind === 'oauth') {
-    if (deadSignIn(credentials) !== undefined) return false;
-    if (needsRefresh(credentials, Math.floor(Date.now() / 1000), parsed.minTtl)) return false;
+    if (deadSignIn(credentials) !== undefined) return undefined;
+    if (needsRefresh(credentials, Math.floor(Date.now() / 1000), parsed.minTtl)) return undefined;
   }
+  return credentials;
+}
+
+/** Answers `keyturn token` when the stored token is valid; false means "let the full CLI do it". */
+export function tryFastToken(args: string[], env: Record<string, string | undefined>): boolean {
+  const parsed = parseArgs(args, ['--json']);
+  const credentials = parsed === undefined ? undefined : validCredentials(parsed, env);
+  if (parsed === undefined || credentials === undefined) return false;
   const token = toAccessToken(credentials);
-  process.stdout.write(parsed.json ? `${JSON.stringify(token, null, 2)}\n` : `${token.access_token}\n`);
+  process.stdout.write(
+    parsed.switches.has('--json') ? `${JSON.stringify(token, null, 2)}\n` : `${token.access_token}\n`,
+  );
   return true;
 }
 
-if (!(process.argv[2] === 'token' && tryFastToken(process.argv.slice(3), process.env))) {
+/** Answers `keyturn credential kubectl` when the token it hands over (id token by default) is valid. */
+export function tryFastKubectl(args: string[], env: Record<string, string | undefined>): boolean {
+  const parsed = parseArgs(args, ['--access-token']);
+  const credentials = parsed === undefined ? undefined : validCredentials(parsed, env);
+  if (parsed === undefined || credentials?.kind !== 'oauth') return false;
+  let token = credentials.access_token;
+  let expiresAt = credentials.expires_at;
+  if (!parsed.switches.has('--access-token')) {
+    if (credentials.id_token === undefined) return false;
+    token = credentials.id_token;
+    expiresAt = jwtTimes(token)?.exp;
+    if (expiresAt === undefined || expiresAt - Math.floor(Date.now() / 1000) <= parsed.minTtl) return false;
+  }
+  process.stdout.write(execCredential(execCredentialVersion(env.KUBERNETES_EXEC_INFO), token, expiresAt));
+  return true;
+}
+
+function answeredFast(argv: string[], env: Record<string, string | undefined>): boolean {
+  if (argv[0] === 'token') return tryFastToken(argv.slice(1), env);
+  if (argv[0] === 'credential' && argv[1] === 'kubectl') return tryFastKubectl(argv.slice(2), env);
+  return false;
+}
+
+if (!answeredFast(process.argv.slice(2), process.env)) {
   // A variable specifier: the bundler leaves this import to Node, which loads the ESM CLI beside us.
   const cli = './cli.js';
   import(cli).catch((error: unknown) => {

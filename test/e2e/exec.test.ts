@@ -130,6 +130,8 @@ describe('keyturn exec', () => {
   it('refreshes an expiring token before CMD starts', async () => {
     const before = await stored(session.home);
     await restore(session.home, (c) => {
+      // Obtained an hour ago, expiring in 5 s: due for refresh.
+      c.obtained_at = Math.floor(Date.now() / 1000) - 3600;
       c.expires_at = Math.floor(Date.now() / 1000) + 5;
     });
     const run = await runCli(

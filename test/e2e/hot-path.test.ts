@@ -30,6 +30,12 @@ const FORBIDDEN_BUILTINS = [
   'worker_threads',
 ];
 
+/** An id token as the fast path sees it: only its `exp` is read (never verified: it is our own). */
+function idToken(exp: number): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256' })}.${part({ iss: 'https://id.example.invalid', exp })}.c2ln`;
+}
+
 let home: string;
 let cleanup: () => Promise<void>;
 
@@ -44,6 +50,7 @@ beforeEach(async () => {
     expires_at: Math.floor(Date.now() / 1000) + 3600,
     obtained_at: Math.floor(Date.now() / 1000),
     refresh_token: 'hot-path-refresh-token',
+    id_token: idToken(Math.floor(Date.now() / 1000) + 3600),
   };
   await writeFile(
     join(home, 'auth.json'),
@@ -56,10 +63,13 @@ beforeEach(async () => {
 
 afterEach(async () => cleanup());
 
-async function trace(args: string[]): Promise<{ stdout: string; files: string[]; builtins: string[] }> {
+async function trace(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; files: string[]; builtins: string[] }> {
   const out = join(home, 'trace.json');
   const { stdout } = await run(process.execPath, ['-r', TRACER, CLI, ...args], {
-    env: { ...process.env, KEYTURN_HOME: home, KEYTURN_TRACE_OUT: out },
+    env: { ...process.env, KEYTURN_HOME: home, KEYTURN_TRACE_OUT: out, ...env },
   });
   const traced = JSON.parse(await readFile(out, 'utf8')) as { files: string[]; builtins: string[] };
   return { stdout, ...traced };
@@ -106,6 +116,45 @@ describe('the `keyturn token` hot path', () => {
     await writeFile(join(home, 'auth.json'), JSON.stringify(auth), { mode: 0o600 });
     const traced = await trace(['token']).catch((error: { stdout: string }) => error);
     expect('stdout' in traced ? traced.stdout : '').not.toContain('hot-path-access-token');
+    const out = JSON.parse(await readFile(join(home, 'trace.json'), 'utf8')) as {
+      files: string[];
+      builtins: string[];
+    };
+    expect(unexpected(out).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the `keyturn credential kubectl` hot path (kubectl runs it before its requests)', () => {
+  it('answers an ExecCredential with the cached id token, loading only allowed modules', async () => {
+    const info =
+      '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}';
+    const traced = await trace(['credential', 'kubectl'], { KUBERNETES_EXEC_INFO: info });
+    const answer = JSON.parse(traced.stdout) as { apiVersion: string; status: { token: string } };
+    expect(answer.apiVersion).toBe('client.authentication.k8s.io/v1');
+    const stored = JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
+      profiles: { default: { id_token: string } };
+    };
+    expect(answer.status.token).toBe(stored.profiles.default.id_token);
+    expect(unexpected(traced)).toEqual([]);
+  });
+
+  it('--access-token and v1beta1 stay within the allow-list too', async () => {
+    const traced = await trace(['credential', 'kubectl', '--access-token', '--min-ttl', '30']);
+    expect(JSON.parse(traced.stdout)).toMatchObject({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      status: { token: 'hot-path-access-token' },
+    });
+    expect(unexpected(traced)).toEqual([]);
+  });
+
+  it('leaves an id token about to expire to the full CLI (which loads the refresh machinery)', async () => {
+    const auth = JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
+      profiles: { default: { id_token: string } };
+    };
+    auth.profiles.default.id_token = idToken(Math.floor(Date.now() / 1000) + 30);
+    await writeFile(join(home, 'auth.json'), JSON.stringify(auth), { mode: 0o600 });
+    const traced = await trace(['credential', 'kubectl']).catch((error: { stdout: string }) => error);
+    expect('stdout' in traced ? traced.stdout : '').toBe('');
     const out = JSON.parse(await readFile(join(home, 'trace.json'), 'utf8')) as {
       files: string[];
       builtins: string[];
