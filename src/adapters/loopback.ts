@@ -38,6 +38,12 @@ export interface CallbackServer {
   redirectUri: string;
   port: number;
   wait(signal?: AbortSignal): Promise<CallbackResult>;
+  /**
+   * The redirect URL the user pasted (the browser ran elsewhere and its callback page did not load),
+   * screened exactly as a request to this server is; accepted, it ends `wait()` as the callback would.
+   * Returns the reason when it is not this sign-in's answer.
+   */
+  paste(url: string): { accepted: true } | { accepted: false; reason: string };
   close(): Promise<void>;
 }
 
@@ -158,17 +164,37 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       );
       return;
     }
+    take(verdict, async (kind, title, detail) => {
+      await send(kind === 'success' ? 200 : 400, kind, title, detail);
+      await close();
+    });
+  };
+
+  /** The one answer this sign-in accepts, from the browser or pasted. */
+  const take = (verdict: CallbackResult['verdict'], respond: CallbackResult['respond']) => {
     done = true;
     const currentUrl = new URL(redirectUri);
     currentUrl.search = verdict.params.toString();
-    deliver({
-      verdict,
-      currentUrl,
-      respond: async (kind, title, detail) => {
-        await send(kind === 'success' ? 200 : 400, kind, title, detail);
-        await close();
-      },
-    });
+    deliver({ verdict, currentUrl, respond });
+  };
+
+  const paste: CallbackServer['paste'] = (pasted) => {
+    if (done) return { accepted: false, reason: 'This sign-in is already finished.' };
+    let target: string;
+    try {
+      const url = new URL(pasted.trim());
+      target = `${url.pathname}${url.search}`;
+    } catch {
+      return { accepted: false, reason: 'That is not a URL.' };
+    }
+    const verdict = inspectCallback({ method: 'GET', target }, expectedPath, options.expectedState);
+    if (verdict.kind === 'reject') {
+      options.onReject?.(verdict.status, verdict.reason, verdict.problem);
+      return { accepted: false, reason: verdict.reason };
+    }
+    // No browser waits for a page: answering is closing.
+    take(verdict, close);
+    return { accepted: true };
   };
 
   let port = Number(configured.port || 80);
@@ -204,6 +230,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     redirectUri,
     port,
     close,
+    paste,
     wait: (signal) =>
       new Promise<CallbackResult>((resolve, reject) => {
         if (pending !== undefined) {

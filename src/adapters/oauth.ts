@@ -107,6 +107,9 @@ export function oauthFailure(error: unknown, phase: ExchangePhase): KeyturnError
             ? {}
             : { oauthErrorDescription: last.oauthErrorDescription }),
         };
+  // openid-client rewords oauth4webapi's errors ("invalid response encountered"); the cause says which check failed.
+  const detail =
+    `${e.message ?? ''} ${(error as { cause?: { message?: unknown } }).cause?.message ?? ''}`.trim();
   switch (e.code) {
     case oidc.AuthorizationResponseError.name:
     case 'OAUTH_AUTHORIZATION_RESPONSE_ERROR':
@@ -137,21 +140,20 @@ export function oauthFailure(error: unknown, phase: ExchangePhase): KeyturnError
             : {}),
         });
       }
-      if (/"iss"/.test(e.message ?? '')) {
+      if (/"iss"/.test(detail)) {
         return new KeyturnError(
           'issuer_mismatch',
-          `The authorization response came from a different issuer (RFC 9207): ${e.message ?? ''}`,
+          `The authorization response came from a different issuer (RFC 9207): ${detail}`,
         );
       }
-      if (/state/.test(e.message ?? ''))
-        return new KeyturnError('state_mismatch', e.message ?? 'state mismatch');
+      if (/state/.test(detail)) return new KeyturnError('state_mismatch', detail);
       break;
     }
     case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
-      if (phase === 'discovery' || /issuer/i.test(e.message ?? '')) {
+      if (phase === 'discovery' || /issuer/i.test(detail)) {
         return new KeyturnError(
           'issuer_mismatch',
-          `The discovery document names a different issuer: ${e.message ?? ''}`,
+          `The discovery document names a different issuer: ${detail}`,
         );
       }
       break;

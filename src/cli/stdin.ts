@@ -62,3 +62,21 @@ export async function confirm(
     rl.close();
   }
 }
+
+/**
+ * The lines typed or pasted on the terminal, until `signal` aborts. The terminal stays in its usual
+ * line mode: it echoes, and Ctrl-C interrupts as anywhere else.
+ */
+export async function* terminalLines(signal: AbortSignal): AsyncIterable<string> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
+  const stop = () => rl.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    if (!signal.aborted) yield* rl;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    rl.close();
+    process.stdin.pause();
+  }
+}

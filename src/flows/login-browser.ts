@@ -2,7 +2,7 @@ import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { classifyExchange } from '../core/classify.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
-import { startCallbackServer } from '../adapters/loopback.js';
+import { startCallbackServer, type CallbackServer } from '../adapters/loopback.js';
 import type { Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
@@ -14,6 +14,11 @@ export interface BrowserLoginInput {
   open: boolean;
   /** Called with the authorization URL once the callback server listens (tests and `demo` use it). */
   onAuthorizationUrl?: (url: string) => void;
+  /**
+   * Lines the user pastes (a terminal's stdin): the redirect URL from the address bar of a browser on
+   * another machine, taken alongside the loopback callback and checked exactly as it is.
+   */
+  pastedLines?: (signal: AbortSignal) => AsyncIterable<string>;
 }
 
 export type { LoginResult } from './sign-in-result.js';
@@ -97,6 +102,13 @@ export async function loginWithBrowser(
 
       const timeout = AbortSignal.timeout(input.timeoutSeconds * 1000);
       const waitSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const stopPasting = new AbortController();
+      if (input.pastedLines !== undefined) {
+        output.info(
+          `If the browser runs on another machine, its last page will not load: copy that page's address from the browser's address bar (it starts with ${callback.redirectUri}?) and paste it here, then press Enter.`,
+        );
+        void takePastedLines(input.pastedLines(stopPasting.signal), callback, output);
+      }
       let result;
       try {
         result = await callback.wait(waitSignal);
@@ -111,6 +123,8 @@ export async function loginWithBrowser(
           throw new KeyturnError('login_timeout', `No sign-in arrived within ${input.timeoutSeconds} s.`);
         }
         throw error;
+      } finally {
+        stopPasting.abort();
       }
 
       if (result.verdict.kind === 'error') {
@@ -166,5 +180,25 @@ export async function loginWithBrowser(
     throw oauthFailure(error, 'token');
   } finally {
     await http.close();
+  }
+}
+
+/** Offers each pasted line to the callback server until one is this sign-in's answer. */
+async function takePastedLines(
+  lines: AsyncIterable<string>,
+  callback: CallbackServer,
+  output: Deps['output'],
+): Promise<void> {
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const outcome = callback.paste(line);
+      if (outcome.accepted) return;
+      output.warn(
+        `That is not the answer to this sign-in: ${outcome.reason} Paste the whole address, or keep waiting.`,
+      );
+    }
+  } catch {
+    // The terminal went away: the loopback callback may still arrive.
   }
 }

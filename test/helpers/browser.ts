@@ -61,12 +61,29 @@ async function fillLogin(page: Page, username: string, password: string): Promis
 export async function signInInBrowser(
   browser: Browser,
   authorizationUrl: string,
-  opts: { deny?: boolean; username?: string; password?: string } = {},
+  opts: {
+    deny?: boolean;
+    username?: string;
+    password?: string;
+    /** The browser runs on another machine: the redirect to this machine's loopback never arrives. */
+    callbackUnreachable?: boolean;
+  } = {},
 ): Promise<{ finalUrl: string; bodyText: string }> {
   const issuerOrigin = new URL(authorizationUrl).origin;
   const context = await newContext(browser);
   try {
     const page = await context.newPage();
+    if (opts.callbackUnreachable) {
+      // Refused in the browser's network stack, redirects included (route() does not see redirects).
+      const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri') ?? '';
+      const cdp = await context.newCDPSession(page);
+      cdp.on('Fetch.requestPaused', (event) => {
+        void cdp
+          .send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'ConnectionRefused' })
+          .catch(() => undefined);
+      });
+      await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${new URL(redirectUri).origin}/*` }] });
+    }
     // The first top-level navigation that leaves the issuer is the redirect to the loopback callback
     // (seen as a request even when nothing listens there and the navigation fails).
     const leaving = page.waitForRequest(

@@ -38,6 +38,9 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
   const { readEnvironment } = await import('../../adapters/environment.js');
   const environment = await readEnvironment(ctx.deps.env);
   const wantOpen = options.open !== false;
+  // On a terminal, the redirect URL may also be pasted (the browser runs on another machine).
+  const { terminalLines } = await import('../stdin.js');
+  const pastedLines = process.stdin.isTTY === true ? terminalLines : undefined;
   const signIn = () =>
     loginWithBrowser(
       ctx.deps,
@@ -47,6 +50,7 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
         // Where no browser can be opened, do not try: print the URL and wait.
         open: wantOpen && environment.canOpenBrowser,
         onAuthorizationUrl: (url) => explainEnvironment(ctx, environment, url, wantOpen),
+        ...(pastedLines === undefined ? {} : { pastedLines }),
       },
       ctx.signal,
     );
