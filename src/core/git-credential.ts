@@ -145,7 +145,14 @@ export function matchGitHost(
  * that names another profile (`--profile OTHER`) is another profile's; one that names none is ours.
  * @see https://git-scm.com/docs/gitcredentials#_credential_contexts
  */
-export function keyturnHelperContexts(configOutput: string, profile: string): GitHostPattern[] {
+export function keyturnHelperContexts(
+  configOutput: string,
+  profile: string,
+  /** The command the helper line runs (an application built on keyturn names its own). */
+  command = 'keyturn',
+): GitHostPattern[] {
+  const name = command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const runsUs = new RegExp(`\\b${name}(\\.c?js)?\\b.*\\bcredential\\s+git\\b`);
   const patterns: GitHostPattern[] = [];
   for (const entry of configOutput.split('\0')) {
     const newline = entry.indexOf('\n');
@@ -153,7 +160,7 @@ export function keyturnHelperContexts(configOutput: string, profile: string): Gi
     const key = entry.slice(0, newline);
     const value = entry.slice(newline + 1);
     const context = /^credential\.(.+)\.helper$/i.exec(key)?.[1];
-    if (context === undefined || !/\bkeyturn(\.cjs)?\b.*\bcredential\s+git\b/.test(value)) continue;
+    if (context === undefined || !runsUs.test(value)) continue;
     const named = /--profile(?:=|\s+)["']?([^\s"']+)/.exec(value)?.[1];
     if (named !== undefined && named !== profile) continue;
     const pattern = parseGitHostPattern(context, key);

@@ -41,7 +41,7 @@ export async function answerGitCredential(
   if (matchGitHost(request, patterns) === undefined) {
     if (patterns.length === 0) {
       deps.output.warn(
-        `keyturn answers git only for the hosts it is configured for, and none is: set \`git_hosts\` in profile "${profile.name}", or configure the helper for one host (\`git config --global credential.https://HOST.helper '!keyturn credential git'\`).`,
+        `${deps.app.command} answers git only for the hosts it is configured for, and none is: set \`git_hosts\` in profile "${profile.name}", or configure the helper for one host (\`git config --global credential.https://HOST.helper '!${deps.app.command} credential git'\`).`,
       );
     } else {
       deps.output.debug(`git asked for ${request.protocol ?? '?'}://${request.host ?? '?'}: not ours`);

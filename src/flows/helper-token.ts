@@ -46,7 +46,7 @@ export async function getHelperToken(
       throw new KeyturnError(
         'refresh_rejected',
         'The provider renewed the access token but not the id token, which expires now.',
-        { fix: signInFix(input.profile) },
+        { fix: ({ command }) => `Sign in again: \`${signIn(command, input.profile)}\`.` },
       );
     }
   }
@@ -55,7 +55,8 @@ export async function getHelperToken(
       'not_signed_in',
       `The sign-in of profile "${input.profile.name}" holds no id token (it did not ask for the \`openid\` scope, or it is an API key).`,
       {
-        fix: `Sign in with the \`openid\` scope (${signInFix(input.profile)}), or hand over the access token instead (\`--access-token\`).`,
+        fix: ({ command }) =>
+          `Sign in with the \`openid\` scope (\`${signIn(command, input.profile)}\`), or hand over the access token instead (\`--access-token\`).`,
       },
     );
   }
@@ -72,6 +73,6 @@ async function storedIdToken(deps: Deps, profile: Profile): Promise<string | und
   return credentials?.kind === 'oauth' ? credentials.id_token : undefined;
 }
 
-function signInFix(profile: Profile): string {
-  return `\`keyturn login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\``;
+function signIn(command: string, profile: Profile): string {
+  return `${command} login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}`;
 }

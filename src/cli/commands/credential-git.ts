@@ -23,7 +23,7 @@ export async function runCredentialGit(ctx: CommandContext, operation: string | 
       request,
       helperContexts: async () => {
         const { readGitCredentialHelpers } = await import('../../adapters/git-config.js');
-        return keyturnHelperContexts(await readGitCredentialHelpers(), profile.name);
+        return keyturnHelperContexts(await readGitCredentialHelpers(), profile.name, ctx.deps.app.command);
       },
     },
     ctx.signal,
