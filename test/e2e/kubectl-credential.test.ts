@@ -13,7 +13,7 @@ import { restore, signedIn, stored, type Session } from '../helpers/signed-in.js
 /**
  * `keyturn credential kubectl` driven by the real kubectl (/usr/bin/kubectl) against a loopback HTTPS
  * stand-in of an API server that authenticates the id token as the Kubernetes OIDC authenticator does.
- * Fixed port of this file: 18702 (the sign-in's loopback redirect).
+ * Fixed ports of this file: 18702 and 18704 (the sign-ins' loopback redirects).
  */
 
 let issuer: RunningIssuer;
@@ -81,7 +81,12 @@ current-context: test
   return path;
 }
 
-function kubectl(
+function kubectl(config: string, ...args: string[]) {
+  return kubectlAs(session, config, ...args);
+}
+
+function kubectlAs(
+  who: Session,
   config: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -89,7 +94,7 @@ function kubectl(
     execFile(
       '/usr/bin/kubectl',
       ['--kubeconfig', config, ...args],
-      { env: { ...process.env, ...session.env, HOME: session.home } },
+      { env: { ...process.env, ...who.env, HOME: who.home } },
       (error, stdout, stderr) =>
         resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
     );
@@ -143,6 +148,44 @@ describe('keyturn credential kubectl, with the real kubectl', () => {
     const after = await stored(session.home);
     expect(after.access_token).not.toBe(before.access_token);
     expect(after.id_token).not.toBe(before.id_token);
+  });
+
+  it('an id token that runs out before the access token is renewed, with one refresh', async () => {
+    // Tokens of a minute; the stored access token claims an hour more, its id token does not.
+    const short = await startIssuer({ port: 0, accessTokenTtl: 60 });
+    const shortSession = await signedIn(browser, short, 18704);
+    try {
+      const shortApi = await startKubeApiServer(ca, {
+        issuer: short.issuer,
+        clientId: short.clientId,
+        accept: 'id',
+      });
+      try {
+        await restore(shortSession.home, (c) => {
+          c.obtained_at = Math.floor(Date.now() / 1000) - 3600;
+          c.expires_at = Math.floor(Date.now() / 1000) + 3600;
+        });
+        const before = await stored(shortSession.home);
+        const idExp = () =>
+          JSON.parse(Buffer.from((before.id_token as string).split('.')[1] as string, 'base64url').toString())
+            .exp as number;
+        // Wait until the id token has less than 55 s left: due for `--min-ttl 55`; a fresh one has 60.
+        while (idExp() - Date.now() / 1000 > 54) await new Promise((r) => setTimeout(r, 250));
+        short.resetStats();
+        const config = await kubeconfig(shortApi, 'client.authentication.k8s.io/v1', ['--min-ttl', '55']);
+        const run = await kubectlAs(shortSession, config, 'get', '--raw', '/version');
+        expect(run.code, run.stderr).toBe(0);
+        expect(short.stats.refreshRequests).toBe(1);
+        const after = await stored(shortSession.home);
+        expect(after.id_token).not.toBe(before.id_token);
+        expect(shortApi.requests.at(-1)).toBe('demo-user-1');
+      } finally {
+        await shortApi.close();
+      }
+    } finally {
+      await shortSession.cleanup();
+      await short.close();
+    }
   });
 
   it('a sign-in that cannot give a token: kubectl fails and shows keyturn’s error and fix', async () => {
