@@ -3,38 +3,15 @@
 // `credential kubectl --access-token` and `keyturn token` for comparison. Goal: ratio ≤ 1.15.
 // Usage: node bench/kubectl-hotpath.mjs [--runs 20]
 import { Buffer } from 'node:buffer';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KEYTURN, alternate, arg, median, peakRss } from './lib/measure.mjs';
+import { rmSync } from 'node:fs';
+import { KEYTURN, alternate, arg, cachedSignInHome, median, peakRss } from './lib/measure.mjs';
 
 const runs = Number(arg('runs', '20'));
-const home = mkdtempSync(join(tmpdir(), 'keyturn-bench-kubectl-'));
 const now = Math.floor(Date.now() / 1000);
 const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 // Only the id token's `exp` is read on this path: a made-up signature does not matter here.
 const idToken = `${part({ alg: 'RS256' })}.${part({ iss: 'https://id.example.invalid', aud: 'bench', sub: 'bench-user', exp: now + 3600, iat: now })}.c2ln`;
-writeFileSync(
-  join(home, 'auth.json'),
-  JSON.stringify({
-    version: 1,
-    profiles: {
-      default: {
-        kind: 'oauth',
-        issuer: 'https://id.example.invalid',
-        client_id: 'bench',
-        access_token: 'bench-access-token',
-        token_type: 'Bearer',
-        expires_at: now + 3600,
-        refresh_token: 'bench-refresh-token',
-        id_token: idToken,
-        obtained_at: now,
-        claims: { sub: 'bench-user' },
-      },
-    },
-  }),
-  { mode: 0o600 },
-);
+const home = cachedSignInHome('keyturn-bench-kubectl-', { id_token: idToken });
 const env = {
   ...process.env,
   KEYTURN_HOME: home,

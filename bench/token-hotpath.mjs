@@ -2,10 +2,10 @@
 // in one session; medians, their ratio, and the peak RSS of each. Goal: ratio ≤ 1.15, RSS ratio ≤ 1.3.
 // Also times `keyturn status`, and the refresh path: an expiring token refreshed against the built-in
 // server (a real sign-in through Chromium first). Usage: node bench/token-hotpath.mjs [--runs 20]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEYTURN, alternate, arg, median, peakRss } from './lib/measure.mjs';
+import { KEYTURN, alternate, arg, cachedSignInHome, median, peakRss } from './lib/measure.mjs';
 import { expireSoon, launchChromium, run, signIn, startIssuer } from './lib/signed-in.mjs';
 
 /** `keyturn token` on an expiring token: one real refresh each time. */
@@ -36,28 +36,7 @@ async function refreshPath(runs) {
 }
 
 const runs = Number(arg('runs', '20'));
-const home = mkdtempSync(join(tmpdir(), 'keyturn-bench-'));
-const now = Math.floor(Date.now() / 1000);
-writeFileSync(
-  join(home, 'auth.json'),
-  JSON.stringify({
-    version: 1,
-    profiles: {
-      default: {
-        kind: 'oauth',
-        issuer: 'https://id.example.invalid',
-        client_id: 'bench',
-        access_token: 'bench-access-token',
-        token_type: 'Bearer',
-        expires_at: now + 3600,
-        refresh_token: 'bench-refresh-token',
-        obtained_at: now,
-        claims: { sub: 'bench-user' },
-      },
-    },
-  }),
-  { mode: 0o600 },
-);
+const home = cachedSignInHome('keyturn-bench-');
 const env = { ...process.env, KEYTURN_HOME: home, NO_COLOR: '1' };
 
 try {

@@ -15,6 +15,13 @@ function seconds(name: string) {
   };
 }
 
+/** `--min-ttl S` of every command that hands out a token. */
+function minTtlOption(): Option {
+  return new Option('--min-ttl <seconds>', 'refresh first when the token expires within this long')
+    .argParser(seconds('--min-ttl'))
+    .default(60);
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 0 || n > 65_535) throw new InvalidArgumentError('--port takes 0-65535.');
@@ -81,11 +88,7 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
   withCommon(
     program.command('token').description('print a valid access token, refreshing it first when needed'),
   )
-    .addOption(
-      new Option('--min-ttl <seconds>', 'refresh when the token expires within this long')
-        .argParser(seconds('--min-ttl'))
-        .default(60),
-    )
+    .addOption(minTtlOption())
     .action((options) =>
       select(options, async (ctx) => (await import('./commands/token.js')).runToken(ctx, options)),
     );
@@ -100,11 +103,7 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
   )
     .option('--env <name>', 'environment variable that carries the token', 'KEYTURN_ACCESS_TOKEN')
     .option('--id-token', 'hand over the id token instead of the access token')
-    .addOption(
-      new Option('--min-ttl <seconds>', 'refresh first when the token expires within this long')
-        .argParser(seconds('--min-ttl'))
-        .default(60),
-    )
+    .addOption(minTtlOption())
     .action((command: string[], options) =>
       select(options, async (ctx) => (await import('./commands/exec.js')).runExec(ctx, command, options)),
     );
@@ -127,11 +126,7 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
       .description('kubectl exec credential plugin: prints an ExecCredential with the id token'),
   )
     .option('--access-token', 'send the access token instead of the id token')
-    .addOption(
-      new Option('--min-ttl <seconds>', 'refresh first when the token expires within this long')
-        .argParser(seconds('--min-ttl'))
-        .default(60),
-    )
+    .addOption(minTtlOption())
     .action((options) =>
       select(options, async (ctx) =>
         (await import('./commands/credential-kubectl.js')).runCredentialKubectl(ctx, options),

@@ -36,21 +36,22 @@ const { sub } = await response.json();
 console.log(JSON.stringify({ status: response.status, sub, argv: process.argv.slice(1) }));
 `;
 
+/** `keyturn exec -- node CALL_API`: the child's answer on stdout. */
+function callApi(env: Record<string, string>) {
+  const script = [
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    CALL_API,
+    'KEYTURN_ACCESS_TOKEN',
+    issuer.issuer,
+  ];
+  return runCli(['exec', '--', ...script], { env });
+}
+
 describe('keyturn exec', () => {
   it('gives CMD a working access token in KEYTURN_ACCESS_TOKEN, and in nothing printed', async () => {
-    const run = await runCli(
-      [
-        'exec',
-        '--',
-        process.execPath,
-        '--input-type=module',
-        '-e',
-        CALL_API,
-        'KEYTURN_ACCESS_TOKEN',
-        issuer.issuer,
-      ],
-      { env: { ...session.env, KEYTURN_DEBUG: '1' } },
-    );
+    const run = await callApi({ ...session.env, KEYTURN_DEBUG: '1' });
     expect(run.code, run.stderr).toBe(0);
     const answer = JSON.parse(run.stdout) as { status: number; sub: string; argv: string[] };
     expect(answer.status).toBe(200);
@@ -134,21 +135,7 @@ describe('keyturn exec', () => {
       c.obtained_at = Math.floor(Date.now() / 1000) - 3600;
       c.expires_at = Math.floor(Date.now() / 1000) + 5;
     });
-    const run = await runCli(
-      [
-        'exec',
-        '--',
-        process.execPath,
-        '--input-type=module',
-        '-e',
-        CALL_API,
-        'KEYTURN_ACCESS_TOKEN',
-        issuer.issuer,
-      ],
-      {
-        env: session.env,
-      },
-    );
+    const run = await callApi(session.env);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 200 });
     expect((await stored(session.home)).access_token).not.toBe(before.access_token);
