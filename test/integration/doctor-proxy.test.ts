@@ -45,13 +45,13 @@ afterEach(async () => {
   await cleanup?.();
 });
 
-async function doctorThrough(proxy: string, env: Record<string, string> = {}) {
+async function doctorThrough(proxy: string, env: Record<string, string> = {}, variable = 'HTTPS_PROXY') {
   ({ home, cleanup } = await tempHome());
   return runDoctor(
     ['--issuer', issuer.issuer, '--client-id', issuer.clientId, '--redirect-uri', REDIRECT_URI],
     {
       home,
-      env: { HTTPS_PROXY: proxy, NODE_EXTRA_CA_CERTS: ca.certPath, ...env },
+      env: { [variable]: proxy, NODE_EXTRA_CA_CERTS: ca.certPath, ...env },
     },
   );
 }
@@ -61,7 +61,11 @@ describe('keyturn doctor through a proxy (squid)', () => {
     const { code, report } = await doctorThrough(open.url);
     expect(problems(report)).toEqual([]);
     expect(code).toBe(0);
-    expect(finding(report, 'proxy').evidence).toMatchObject({ proxy: open.url, proxy_status: 200 });
+    expect(finding(report, 'proxy').evidence).toMatchObject({
+      proxy: open.url,
+      proxy_variable: 'HTTPS_PROXY',
+      proxy_status: 200,
+    });
     expect(codes(report, 'ok')).toEqual(
       expect.arrayContaining(['tls', 'discovery', 'authorization_endpoint', 'token_endpoint']),
     );
@@ -92,6 +96,22 @@ describe('keyturn doctor through a proxy (squid)', () => {
     expect(finding(report, 'proxy').evidence.proxy).toBe(auth.url);
   });
 
+  it('names the variable a proxy came from in its findings (lower-case https_proxy)', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const { report } = await doctorThrough(nowhere, {}, 'https_proxy');
+    const unreachable = finding(report, 'proxy_unreachable');
+    expect(unreachable.detail).toContain('(from https_proxy)');
+    expect(unreachable.evidence.proxy_variable).toBe('https_proxy');
+  });
+
+  it('does not send HTTPS through HTTP_PROXY: with only HTTP_PROXY set, the provider is reached directly', async () => {
+    const seen = (await open.accessLog()).length;
+    const { report } = await doctorThrough(open.url, {}, 'HTTP_PROXY');
+    // Directly, the name only squid knows does not resolve: proof the probe did not take the proxy.
+    expect(codes(report)).toEqual(['dns_failed']);
+    expect((await open.accessLog()).slice(seen)).not.toContain(`CONNECT ${PROVIDER}`);
+  });
+
   it('names a proxy that refuses the CONNECT (proxy_denied)', async () => {
     const { report } = await doctorThrough(deny.url);
     expect(codes(report)).toEqual(['proxy_denied']);
@@ -102,10 +122,9 @@ describe('keyturn doctor through a proxy (squid)', () => {
     const nowhere = `http://127.0.0.1:${await freePort()}`;
     const { report } = await doctorThrough(nowhere);
     expect(codes(report)).toEqual(['proxy_unreachable']);
-    expect(finding(report, 'proxy_unreachable').evidence).toMatchObject({
-      proxy: nowhere,
-      errno: 'ECONNREFUSED',
-    });
+    const unreachable = finding(report, 'proxy_unreachable');
+    expect(unreachable.evidence).toMatchObject({ proxy: nowhere, errno: 'ECONNREFUSED' });
+    expect(unreachable.detail).toContain('(from HTTPS_PROXY)');
   });
 
   it('goes around the proxy for the hosts in NO_PROXY (lower case too), as curl does', async () => {

@@ -62,8 +62,11 @@ export async function probeHost(target: HostTarget, options: HostProbeOptions): 
     if (options.proxy !== undefined) {
       const proxy = new URL(options.proxy);
       const shown = displayUrl(options.proxy);
-      const via = { proxy: shown };
       const variable = options.proxyVariable ?? 'HTTPS_PROXY';
+      const via = {
+        proxy: shown,
+        ...(options.proxyVariable === undefined ? {} : { proxy_variable: options.proxyVariable }),
+      };
       try {
         socket = await connectToProxy(proxy, options.timeoutMs, options.ca);
       } catch (error) {
