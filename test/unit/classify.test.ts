@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyExchange, readErrorPage, type NetworkFacts } from '../../src/core/classify.js';
+import {
+  classifyExchange,
+  readErrorPage,
+  type ExchangePhase,
+  type NetworkFacts,
+} from '../../src/core/classify.js';
 
 const URL = 'https://login.example.com/oauth/token';
 const net = (network: NetworkFacts, phase: 'token' | 'discovery' = 'token') =>
@@ -394,5 +400,53 @@ describe('reading an error page of the authorization endpoint', () => {
     expect(
       readErrorPage('<html><h1>403 Forbidden</h1><p>Request blocked. An error: try again</p></html>'),
     ).toBeUndefined();
+  });
+});
+
+describe('the classifier under generated answers (fast-check)', () => {
+  const phases = fc.constantFrom<ExchangePhase>(
+    'discovery',
+    'token',
+    'refresh',
+    'device_authorization',
+    'device_poll',
+    'revocation',
+  );
+  const answer = fc.record(
+    {
+      phase: phases,
+      url: fc.oneof(fc.webUrl({ withQueryParameters: true }), fc.string()),
+      status: fc.integer({ min: 100, max: 599 }),
+      contentType: fc.oneof(
+        fc.constantFrom('text/html', 'text/html; charset=utf-8', 'application/json', 'text/plain'),
+        fc.string(),
+      ),
+      server: fc.string(),
+      retryAfter: fc.nat(),
+      bodyExcerpt: fc.string(),
+    },
+    { requiredKeys: ['phase', 'status'] },
+  );
+
+  it('never throws; passes by itself exactly for 408, 429 and 5xx; never calls an HTML 2xx a success', () => {
+    fc.assert(
+      fc.property(answer, (facts) => {
+        const error = classifyExchange(facts);
+        const transient = facts.status === 408 || facts.status === 429 || facts.status >= 500;
+        expect(error.transient).toBe(transient);
+        expect(error.httpStatus).toBe(facts.status);
+        const html = /html/i.test(facts.contentType?.split(';')[0] ?? '');
+        if (html && facts.status >= 200 && facts.status < 300) {
+          expect(['endpoint_blocked', 'discovery_failed']).toContain(error.code);
+        }
+        // A query string (where a code or a token may ride) never reaches the message or the evidence.
+        const query = facts.url?.includes('?') ? facts.url.slice(facts.url.indexOf('?')) : '';
+        if (query.length > 3) {
+          expect(error.message).not.toContain(query);
+          expect(JSON.stringify(error.evidence)).not.toContain(query);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
   });
 });
