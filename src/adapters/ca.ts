@@ -58,5 +58,13 @@ export function readCaFile(source: CaSource): string[] {
 /** Node's roots plus every extra CA: trust is only ever added to (SPEC "Security floor"). */
 export function trustedCas(sources: readonly CaSource[]): string[] | undefined {
   if (sources.length === 0) return undefined;
+  return bundledRootsAnd(sources);
+}
+
+/**
+ * Exactly Node's bundled roots plus these settings: another program's trust (the doctor's `--codex`),
+ * without this process's NODE_EXTRA_CA_CERTS, which that program never reads.
+ */
+export function bundledRootsAnd(sources: readonly CaSource[]): string[] {
   return [...rootCertificates, ...sources.flatMap(readCaFile)];
 }

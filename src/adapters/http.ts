@@ -4,8 +4,7 @@ import type { NetworkFacts } from '../core/classify.js';
 import { routeFor, type ProxyRoute } from '../core/proxy.js';
 import { bodyExcerpt, displayUrl } from '../core/redact.js';
 import { parseRetryAfter } from '../core/retry.js';
-import { rootCertificates } from 'node:tls';
-import { caSources, readCaFile, trustedCas, type CaSource } from './ca.js';
+import { bundledRootsAnd, caSources, trustedCas, type CaSource } from './ca.js';
 
 export { caSources, readCaFile, trustedCas, type CaSource } from './ca.js';
 
@@ -59,8 +58,6 @@ export interface HttpClient {
   fetch: FetchLike;
   /** The route of a request to `url`: the same decision the requests take. */
   route(url: string | URL): ProxyRoute;
-  /** The proxy used for a URL, credentials stripped; undefined when direct. */
-  proxyFor(url: string | URL): string | undefined;
   caSources: CaSource[];
   /** The CA certificates it trusts; undefined: Node's default store (NODE_EXTRA_CA_CERTS included). */
   trust: string[] | undefined;
@@ -70,12 +67,6 @@ export interface HttpClient {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
-
-/** The proxy (as configured, credentials included) a request to `target` goes through, or undefined. */
-export function proxyFor(env: Record<string, string | undefined>, target: string | URL): string | undefined {
-  const route = routeFor(env, target);
-  return route.kind === 'proxy' ? route.proxy : undefined;
-}
 
 /** The error of a proxy variable that names no usable proxy: said before any request is made. */
 export function invalidProxy(variable: string): KeyturnError {
@@ -96,10 +87,7 @@ export function invalidProxy(variable: string): KeyturnError {
 export function createHttpClient(options: HttpOptions): HttpClient {
   const { env } = options;
   const sources = options.caSources ?? caSources(env, options.caFile);
-  const ca =
-    options.caSources === undefined
-      ? trustedCas(sources)
-      : [...rootCertificates, ...options.caSources.flatMap(readCaFile)];
+  const ca = options.caSources === undefined ? trustedCas(sources) : bundledRootsAnd(options.caSources);
   const tls = ca === undefined ? {} : { ca };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limits = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
@@ -131,10 +119,6 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     trust: ca,
     observe: (listener) => listeners.push(listener),
     route: (url) => routeFor(env, url),
-    proxyFor: (url) => {
-      const proxy = proxyFor(env, url);
-      return proxy === undefined ? undefined : displayUrl(proxy);
-    },
     close: async () => {
       await Promise.all([direct.close(), ...[...proxies.values()].map((agent) => agent.close())]);
     },
