@@ -1,8 +1,12 @@
 // bench/token-hotpath: `keyturn token` with a valid cached token against `node -e 0`, run alternately
 // in one session; medians, their ratio, and the peak RSS of each. Goal: ratio ≤ 1.15, RSS ratio ≤ 1.3.
 // Also times `keyturn status`, and the refresh path: an expiring token refreshed against the built-in
-// server (a real sign-in through Chromium first). Usage: node bench/token-hotpath.mjs [--runs 20]
-import { mkdtempSync, rmSync } from 'node:fs';
+// server (a real sign-in through Chromium first), `token` with 1,000 profiles in the store, and
+// `token` with the OS keyring store (a private Secret Service under dbus-run-session).
+// Goals (issue #14): file token ≤ 1.10, 1,000 profiles ≤ 1.15, keyring ≤ 1.3, status ≤ 1.3.
+// Usage: node bench/token-hotpath.mjs [--runs 20]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYTURN, alternate, arg, cachedSignInHome, median, peakRss } from './lib/measure.mjs';
@@ -35,19 +39,56 @@ async function refreshPath(runs) {
   }
 }
 
+/** `keyturn token` with the keyring store, in a private D-Bus session; undefined where none can run. */
+function keyringFigures(runs) {
+  if (!existsSync('/usr/bin/dbus-run-session') || !existsSync('/usr/bin/gnome-keyring-daemon'))
+    return undefined;
+  // A bus that activates nothing: the Secret Service is the daemon keyring-hotpath.mjs starts.
+  const dir = mkdtempSync(join(tmpdir(), 'keyturn-bench-bus-'));
+  const config = join(dir, 'bus.conf');
+  writeFileSync(
+    config,
+    `<busconfig><type>session</type><listen>unix:path=${join(dir, 'bus')}</listen><auth>EXTERNAL</auth>` +
+      `<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
+  );
+  const result = spawnSync(
+    'dbus-run-session',
+    [
+      `--config-file=${config}`,
+      '--',
+      process.execPath,
+      join(import.meta.dirname, 'lib/keyring-hotpath.mjs'),
+      '--runs',
+      String(runs),
+    ],
+    { encoding: 'utf8' },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  if (result.status !== 0) {
+    console.log(
+      `  keyring: not measured (${(result.stderr || `exit ${result.status}`).trim().slice(0, 200)})`,
+    );
+    return undefined;
+  }
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
 const runs = Number(arg('runs', '20'));
 const home = cachedSignInHome('keyturn-bench-');
-const env = { ...process.env, KEYTURN_HOME: home, NO_COLOR: '1' };
+const many = cachedSignInHome('keyturn-bench-many-', {}, 1000);
+const env = { ...process.env, KEYTURN_HOME: home, KEYTURN_STORE: 'file', NO_COLOR: '1' };
 
 try {
   const commands = [
     { name: 'node -e 0', args: ['-e', '0'] },
     { name: 'keyturn token', args: [KEYTURN, 'token'] },
     { name: 'keyturn status', args: [KEYTURN, 'status'] },
+    // The same profile among 1,000 others in the store (2.5 MiB of auth.json).
+    { name: 'token (1,000)', args: [KEYTURN, 'token'], env: { KEYTURN_HOME: many } },
   ];
   const times = alternate(commands, runs, env);
   const base = median(times[0]);
-  const rss = commands.map((c) => median([0, 1, 2].map(() => peakRss(c.args, env))));
+  const rss = commands.map((c) => median([0, 1, 2].map(() => peakRss(c.args, { ...env, ...c.env }))));
   console.log(`token-hotpath: ${runs} runs each, alternating, on ${process.version}`);
   commands.forEach((c, k) => {
     const m = median(times[k]);
@@ -55,6 +96,12 @@ try {
       `  ${c.name.padEnd(16)} median ${m.toFixed(1).padStart(6)} ms  (×${(m / base).toFixed(2)})   peak RSS ${rss[k].toFixed(1)} MiB (×${(rss[k] / rss[0]).toFixed(2)})`,
     );
   });
+  const keyring = keyringFigures(runs);
+  if (keyring !== undefined) {
+    console.log(
+      `  ${'token (keyring)'.padEnd(16)} median ${keyring.token.toFixed(1).padStart(6)} ms  (×${(keyring.token / keyring.node).toFixed(2)} of node -e 0 at ${keyring.node.toFixed(1)} ms in its own run)`,
+    );
+  }
   const refresh = await refreshPath(Math.min(runs, 10));
   console.log(
     `  ${'token (refresh)'.padEnd(16)} median ${median(refresh).toFixed(1).padStart(6)} ms  (×${(median(refresh) / base).toFixed(2)})   expiring token: discovery + refresh_token grant + store write`,
@@ -66,4 +113,5 @@ try {
   );
 } finally {
   rmSync(home, { recursive: true, force: true });
+  rmSync(many, { recursive: true, force: true });
 }

@@ -43,12 +43,16 @@ export function peakRss(args, env) {
   }
 }
 
-/** Runs the commands alternately `runs` times each (after a warm-up), so both see the same machine. */
+/**
+ * Runs the commands alternately `runs` times each (after a warm-up), so all see the same machine.
+ * A command's own `env` is laid over the shared one.
+ */
 export function alternate(commands, runs, env) {
   const times = commands.map(() => []);
-  for (const c of commands) timeNode(c.args, env);
+  const envOf = (c) => (c.env === undefined ? env : { ...env, ...c.env });
+  for (const c of commands) timeNode(c.args, envOf(c));
   for (let i = 0; i < runs; i++) {
-    commands.forEach((c, k) => times[k].push(timeNode(c.args, env)));
+    commands.forEach((c, k) => times[k].push(timeNode(c.args, envOf(c))));
   }
   return times;
 }
@@ -62,29 +66,33 @@ export function arg(name, fallback) {
  * A KEYTURN_HOME holding a valid cached sign-in of the default profile (an hour left), for the hot-path
  * benchmarks; `extra` adds fields (an id token). The caller removes the folder.
  */
-export function cachedSignInHome(prefix, extra = {}) {
+export function cachedSignInHome(prefix, extra = {}, count = 1) {
   const home = mkdtempSync(join(tmpdir(), prefix));
   const now = Math.floor(Date.now() / 1000);
-  writeFileSync(
-    join(home, 'auth.json'),
-    JSON.stringify({
-      version: 1,
-      profiles: {
-        default: {
-          kind: 'oauth',
-          issuer: 'https://id.example.invalid',
-          client_id: 'bench',
-          access_token: 'bench-access-token',
-          token_type: 'Bearer',
-          expires_at: now + 3600,
-          refresh_token: 'bench-refresh-token',
-          obtained_at: now,
-          claims: { sub: 'bench-user' },
-          ...extra,
-        },
-      },
-    }),
-    { mode: 0o600 },
-  );
+  const profiles = {
+    default: {
+      kind: 'oauth',
+      issuer: 'https://id.example.invalid',
+      client_id: 'bench',
+      access_token: 'bench-access-token',
+      token_type: 'Bearer',
+      expires_at: now + 3600,
+      refresh_token: 'bench-refresh-token',
+      obtained_at: now,
+      claims: { sub: 'bench-user' },
+      ...extra,
+    },
+  };
+  // Other sign-ins of realistic size (JWT access and id tokens): about 2.2 KiB each in auth.json.
+  for (let i = 1; i < count; i++) {
+    profiles[`profile-${i}`] = {
+      ...profiles.default,
+      access_token: `bench-access-token-${i}-${'a'.repeat(900)}`,
+      refresh_token: `bench-refresh-token-${i}-${'r'.repeat(400)}`,
+      id_token: `bench-id-token-${i}-${'i'.repeat(700)}`,
+      claims: { sub: `bench-user-${i}`, email: `user${i}@example.invalid` },
+    };
+  }
+  writeFileSync(join(home, 'auth.json'), JSON.stringify({ version: 1, profiles }), { mode: 0o600 });
   return home;
 }
