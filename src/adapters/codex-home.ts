@@ -141,13 +141,13 @@ export async function codexTarget(
     caSources: codexCaSources(effective),
     deviceSignIn: true,
     signIn: async () => {
-      const judged = judgeCodexHome(facts, Math.floor(options.now() / 1000), process.platform);
+      const judged = judgeCodexHome(facts, Math.floor(options.now() / 1000), process.platform, issuer);
       const notes: Finding[] = [];
       if (fromFile.length > 0) {
         notes.push(
           noted(
             'proxy',
-            `${facts.dotEnvPath} sets ${fromFile.join(', ')}: that CLI loads the file at start, so the probes below use them too`,
+            `${facts.dotEnvPath} sets ${fromFile.join(', ')}: that CLI loads the file at start, so the probes below take the same route`,
             '',
             { path: facts.dotEnvPath, variables: fromFile },
           ),

@@ -203,6 +203,7 @@ export function judgeCodexHome(
   facts: CodexHomeFacts,
   now: number,
   platform: string,
+  issuer: string = CODEX_ISSUER,
 ): { findings: Finding[]; secrets: string[] } {
   const findings: Finding[] = [];
   const { config } = facts;
@@ -417,7 +418,7 @@ export function judgeCodexHome(
     findings.push(
       noted(
         'signed_in',
-        `The tokens are ${age > CODEX_REFRESH_DAYS * 86_400 ? `older than ${CODEX_REFRESH_DAYS} days` : 'expired'}: that CLI refreshes them at its next start (POST ${CODEX_ISSUER}/oauth/token, probed below)`,
+        `The tokens are ${age > CODEX_REFRESH_DAYS * 86_400 ? `older than ${CODEX_REFRESH_DAYS} days` : 'expired'}: that CLI refreshes them at its next start (POST ${issuer}/oauth/token, probed below)`,
         'If that refresh fails with "refresh token already used" or "expired", sign in again: `codex logout`, then `codex login`.',
         { last_refresh: auth.lastRefresh, age_seconds: Math.round(age) },
       ),

@@ -175,14 +175,21 @@ describe("keyturn doctor --codex names what is wrong, in that CLI's words", () =
     expect(run.stdout + run.markdown).not.toMatch(/eyJ[\w-]{20}/);
   });
 
-  it('a dead proxy in $CODEX_HOME/.env: proxy_unreachable, named with the file', async () => {
-    const home = await codexHome({ dotEnv: `# set by an old VPN client\nHTTPS_PROXY=${DEAD_PROXY}\n` });
+  it('a dead proxy in $CODEX_HOME/.env: proxy_unreachable, named with the file; a CODEX_ variable there is ignored', async () => {
+    const home = await codexHome({
+      dotEnv: `# set by an old VPN client\nHTTPS_PROXY=${DEAD_PROXY}\nCODEX_CA_CERTIFICATE=/etc/corp/ca.pem\n`,
+    });
     const run = await doctor(home, { issuer: 'https://auth.openai.invalid' });
     const finding = find(run.report, 'proxy_unreachable');
     expect(finding.severity).toBe('error');
     expect(finding.detail).toContain(`HTTPS_PROXY is set in ${home.home}/.env`);
     expect(finding.fix).toContain(`\`HTTPS_PROXY=…\` in ${home.home}/.env`);
     expect(find(run.report, 'proxy', 'info').title).toContain(`${home.home}/.env sets HTTPS_PROXY`);
+    // That CLI takes no CODEX_* variable from its .env: the doctor says so rather than trusting it.
+    expect(find(run.report, 'ca_files', 'info').title).toMatch(
+      /sets CODEX_CA_CERTIFICATE, which that CLI ignores there/,
+    );
+    expect(run.report.findings.some((f) => f.code === 'ca_file_invalid')).toBe(false);
   });
 
   it('TLS inspection by a CA that CLI does not trust: tls_untrusted naming the CA, fixed with CODEX_CA_CERTIFICATE', async () => {
