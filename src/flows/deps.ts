@@ -4,6 +4,7 @@ import type { CaSource, HttpClient } from '../adapters/http.js';
 import type { KeyturnPaths } from '../adapters/paths.js';
 import type { PortHolder } from '../adapters/loopback.js';
 import type { AppIdentity } from '../core/app.js';
+import { describeProgress, type ProgressEvent } from '../core/progress.js';
 
 /** Where progress, narration and warnings go: stderr, never stdout. */
 export interface Output {
@@ -12,6 +13,11 @@ export interface Output {
   /** A step of the sign-in narration (`keyturn demo`); silent otherwise unless verbose. */
   step(title: string, detail: string): void;
   debug(message: string): void;
+  /**
+   * Progress of a sign-in, as data (the library's `onProgress`). Without it, each event that has a
+   * line (core/progress.ts) goes to `info`.
+   */
+  progress?(event: ProgressEvent): void;
 }
 
 /**
@@ -39,6 +45,13 @@ export interface Deps {
   ): Promise<HttpClient>;
   openBrowser(url: string): Promise<boolean>;
   findPortHolder(port: number): Promise<PortHolder | undefined>;
+}
+
+/** Tells the user how the sign-in goes: as an event where the output takes them, else as a line. */
+export function emit(deps: Pick<Deps, 'output' | 'app'>, event: ProgressEvent): void {
+  if (deps.output.progress !== undefined) return deps.output.progress(event);
+  const line = describeProgress(event, deps.app);
+  if (line !== undefined) deps.output.info(line);
 }
 
 export const nowSeconds = (deps: Pick<Deps, 'now'>): number => Math.floor(deps.now() / 1000);

@@ -3,7 +3,7 @@ import { requireProvider, type Profile } from '../core/config.js';
 import { classifyExchange } from '../core/classify.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import { startCallbackServer, type CallbackServer } from '../adapters/loopback.js';
-import type { Deps } from './deps.js';
+import { emit, type Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
 
@@ -19,6 +19,8 @@ export interface BrowserLoginInput {
    * another machine, taken alongside the loopback callback and checked exactly as it is.
    */
   pastedLines?: (signal: AbortSignal) => AsyncIterable<string>;
+  /** The texts of the page the browser shows at the end (the library's `callbackPage`). */
+  callbackPage?: { success?: string | undefined; failure?: string | undefined };
 }
 
 export type { LoginResult } from './sign-in-result.js';
@@ -89,16 +91,13 @@ export async function loginWithBrowser(
       // offline_access needs consent to be asked for at most OIDC providers (OIDC Core §11).
       if (profile.scopes.includes('offline_access')) parameters.prompt = 'consent';
       const authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).toString();
-      output.info(`Open this URL to sign in: ${authorizationUrl}`);
+      emit(deps, { type: 'authorization_url', url: authorizationUrl });
       input.onAuthorizationUrl?.(authorizationUrl);
       if (input.open) {
         const opened = await deps.openBrowser(authorizationUrl).catch(() => false);
-        if (opened) output.info('Opened your browser; finish signing in there.');
-        else
-          output.info(
-            `Could not open a browser: open the URL above yourself, or use \`${deps.app.command} login --device\`.`,
-          );
+        emit(deps, { type: opened ? 'browser_opened' : 'browser_failed' });
       }
+      emit(deps, { type: 'waiting', for: 'callback', timeout_seconds: input.timeoutSeconds });
 
       const timeout = AbortSignal.timeout(input.timeoutSeconds * 1000);
       const waitSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -136,7 +135,7 @@ export async function loginWithBrowser(
             : { oauthErrorDescription: result.verdict.errorDescription }),
         });
         const told = failure.forApp(deps.app);
-        await result.respond('failure', 'Sign-in failed', `${told.message} ${told.fix}`);
+        await result.respond('failure', 'Sign-in failed', failurePage(told, input));
         throw told;
       }
 
@@ -162,14 +161,15 @@ export async function loginWithBrowser(
       } catch (error) {
         const failure = oauthFailure(error, 'token');
         const told = failure.forApp(deps.app);
-        await result.respond('failure', 'Sign-in failed', `${told.message} ${told.fix}`);
+        await result.respond('failure', 'Sign-in failed', failurePage(told, input));
         throw told;
       }
       const outcome = await storeSignIn(deps, profile, server.issuer, tokens, store);
       await result.respond(
         'success',
         'Signed in',
-        `${deps.app.name} is signed in. You can close this window and return to the terminal.`,
+        input.callbackPage?.success ??
+          `${deps.app.name} is signed in. You can close this window and return to the terminal.`,
       );
       return outcome;
     } finally {
@@ -201,4 +201,10 @@ async function takePastedLines(
   } catch {
     // The terminal went away: the loopback callback may still arrive.
   }
+}
+
+/** What the failure page says: the author's text and why, or why and the fix. */
+function failurePage(error: KeyturnError, input: BrowserLoginInput): string {
+  const text = input.callbackPage?.failure;
+  return text === undefined ? `${error.message} ${error.fix}` : `${text} ${error.message}`;
 }

@@ -2,28 +2,26 @@ import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import type { AppText } from '../core/app.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
-import type { Deps } from './deps.js';
+import type { ProgressEvent } from '../core/progress.js';
+import { emit, type Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
 
-/** What the user needs to approve the sign-in on another device (RFC 8628 §3.3). */
-export interface DeviceUserCode {
-  verificationUri: string;
-  /** The verification URI with the user code in it, when the provider gives one (RFC 8628 §3.3.1). */
-  verificationUriComplete?: string;
-  userCode: string;
-  /** Seconds until the device code expires. */
-  expiresIn: number;
-  /** Seconds between polls, as the provider asked (5 when it does not say). */
-  interval: number;
-}
+/**
+ * What the user needs to approve the sign-in on another device (RFC 8628 §3.3): the `user_code`
+ * progress event's fields (`interval` is 5 when the provider does not say).
+ */
+export type DeviceUserCode = Omit<Extract<ProgressEvent, { type: 'user_code' }>, 'type'>;
 
 export interface DeviceLoginInput {
   profile: Profile;
   /** Give up after this long even when the device code lives longer. */
   timeoutSeconds: number;
-  /** Shows the verification URI and user code to the user; called once, before polling starts. */
-  onUserCode(code: DeviceUserCode): void;
+  /**
+   * Shows the verification URI and user code to the user; called once, before polling starts
+   * (after the `user_code` progress event).
+   */
+  onUserCode?(code: DeviceUserCode): void;
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -98,20 +96,20 @@ export async function loginWithDevice(
       throw deviceFix(oauthFailure(error, 'device_authorization'), profile.clientId);
     }
     const shown: DeviceUserCode = {
-      verificationUri: authorization.verification_uri,
-      userCode: authorization.user_code,
-      expiresIn: authorization.expires_in,
+      verification_uri: authorization.verification_uri,
+      verification_uri_complete: authorization.verification_uri_complete ?? null,
+      user_code: authorization.user_code,
+      expires_in: authorization.expires_in,
       interval: authorization.interval ?? 5,
     };
-    if (authorization.verification_uri_complete !== undefined) {
-      shown.verificationUriComplete = authorization.verification_uri_complete;
-    }
-    input.onUserCode(shown);
+    emit(deps, { type: 'user_code', ...shown });
+    input.onUserCode?.(shown);
 
     // RFC 8628 §3.5: stop polling when the device code expires (or our own --timeout, if sooner).
     const waitSeconds = Math.min(authorization.expires_in, input.timeoutSeconds);
     const expiry = AbortSignal.timeout(waitSeconds * 1000);
     const pollSignal = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
+    emit(deps, { type: 'waiting', for: 'device_approval', timeout_seconds: waitSeconds });
     let tokens;
     try {
       const granted = authorization;

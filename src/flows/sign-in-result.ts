@@ -3,7 +3,7 @@ import { credentialsFromTokenResponse } from '../core/expiry.js';
 import type { OAuthCredentials } from '../core/credentials.js';
 import type { CredentialStore } from '../core/store.js';
 import type { oidc } from '../adapters/oauth.js';
-import { nowSeconds, type Deps } from './deps.js';
+import { emit, nowSeconds, type Deps } from './deps.js';
 
 /** What a successful sign-in (browser or device) reports: who, where, until when; never a secret. */
 export interface LoginResult {
@@ -12,7 +12,8 @@ export interface LoginResult {
   subject?: string;
   email?: string;
   name?: string;
-  expiresAt?: number;
+  /** When the access token expires, in seconds since the epoch. */
+  expires_at?: number;
   store: string;
 }
 
@@ -40,10 +41,11 @@ export async function storeSignIn(
   );
   await store.put(profile.name, credentials);
   deps.output.step('Store', `saved the tokens for profile "${profile.name}" in ${store.location}`);
+  emit(deps, { type: 'signed_in', profile: profile.name, subject: claims.sub ?? null });
   const outcome: LoginResult = { profile: profile.name, issuer, store: store.kind };
   if (claims.sub !== undefined) outcome.subject = claims.sub;
   if (claims.email !== undefined) outcome.email = claims.email;
   if (claims.name !== undefined) outcome.name = claims.name;
-  if (credentials.expires_at !== undefined) outcome.expiresAt = credentials.expires_at;
+  if (credentials.expires_at !== undefined) outcome.expires_at = credentials.expires_at;
   return outcome;
 }

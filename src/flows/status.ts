@@ -1,3 +1,4 @@
+import { isKeyturnError } from '../core/errors.js';
 import { maskSecret } from '../core/credentials.js';
 import type { Profile } from '../core/config.js';
 import { nowSeconds, type Deps } from './deps.js';
@@ -9,7 +10,8 @@ export interface StatusReport {
   signed_in: boolean;
   /** `ok`, `expired` (a refresh will renew it), or `sign_in_required`. */
   state: 'ok' | 'expired' | 'sign_in_required';
-  kind: 'oauth' | 'api_key';
+  /** How the profile is signed in; null when it is not. */
+  kind: 'oauth' | 'api_key' | null;
   issuer: string | null;
   client_id: string | null;
   subject: string | null;
@@ -22,6 +24,38 @@ export interface StatusReport {
   api_key: string | null;
   store: { kind: 'file' | 'keyring'; location: string; note: string | null };
   problem: { code: string; message: string; fix: string } | null;
+}
+
+/**
+ * The library's `status()`: when nobody is signed in, a report saying so (`signed_in: false`, the
+ * fix in `problem`) instead of the `not_signed_in` error `keyturn status` exits 3 with.
+ */
+export async function getStatusOrSignedOut(deps: Deps, profile: Profile): Promise<StatusReport> {
+  try {
+    return await getStatus(deps, profile);
+  } catch (error) {
+    if (!isKeyturnError(error) || error.code !== 'not_signed_in') throw error;
+    const store = await deps.store(profile);
+    const told = error.forApp(deps.app);
+    return {
+      profile: profile.name,
+      signed_in: false,
+      state: 'sign_in_required',
+      kind: null,
+      issuer: profile.issuer ?? null,
+      client_id: profile.clientId ?? null,
+      subject: null,
+      email: null,
+      name: null,
+      expires_at: null,
+      expires_in: null,
+      has_refresh_token: false,
+      scope: null,
+      api_key: null,
+      store: { kind: store.kind, location: store.location, note: store.note ?? null },
+      problem: { code: told.code, message: told.message, fix: told.fix },
+    };
+  }
 }
 
 export async function getStatus(deps: Deps, profile: Profile): Promise<StatusReport> {

@@ -186,8 +186,14 @@ describe('createClient against the embedded authorization server', () => {
     });
   });
 
-  it('is then signed out: token and status ask to sign in (exit code 3)', async () => {
-    for (const call of [() => client().getAccessToken(), () => client().status(), () => client().logout()]) {
+  it('is then signed out: token and logout ask to sign in (exit code 3), status says so', async () => {
+    const status = await client().status();
+    expect(status).toMatchObject({ signed_in: false, kind: null, state: 'sign_in_required' });
+    expect(status.problem).toMatchObject({
+      code: 'not_signed_in',
+      fix: expect.stringContaining('keyturn login'),
+    });
+    for (const call of [() => client().getAccessToken(), () => client().logout()]) {
       const error = await call().then(
         () => undefined,
         (thrown: unknown) => thrown,
@@ -222,9 +228,10 @@ describe('createClient against the embedded authorization server', () => {
     }
   });
 
-  it('narrated the sign-in without ever showing a token', () => {
+  it('narrated the sign-in without ever showing a token, nor the URL handed to onAuthorizationUrl', () => {
     const text = messages.join('\n');
-    expect(text).toMatch(/Open this URL to sign in: /);
+    expect(text).not.toMatch(/Open this URL to sign in: /);
+    expect(text).not.toContain('/auth?');
     for (const step of ['Discovery', 'PKCE', 'Callback', 'Exchange', 'Store']) expect(text).toContain(step);
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
     expect(text).not.toMatch(/code_verifier|access_token=|refresh_token=/);

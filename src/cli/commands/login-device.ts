@@ -17,21 +17,21 @@ export function deviceInstructions(code: DeviceUserCode, colour: boolean): strin
     '',
     'To sign in, open this page in a browser on any device:',
     '',
-    `    ${bold(code.verificationUri)}`,
+    `    ${bold(code.verification_uri)}`,
     '',
     'and enter this code:',
     '',
-    `    ${bold(code.userCode)}`,
+    `    ${bold(code.user_code)}`,
     '',
   ];
-  if (code.verificationUriComplete !== undefined) {
-    lines.push(`Or open this link, which fills the code in: ${code.verificationUriComplete}`, '');
+  if (code.verification_uri_complete !== null) {
+    lines.push(`Or open this link, which fills the code in: ${code.verification_uri_complete}`, '');
   }
   lines.push(
     warn(
       '! Only enter this code on a page you opened yourself. Never enter a code someone sent you: such codes are a phishing target, and entering one signs the sender in as you.',
     ),
-    `Waiting for approval (the code expires in ${minutes(code.expiresIn)}; Ctrl-C to stop)…`,
+    `Waiting for approval (the code expires in ${minutes(code.expires_in)}; Ctrl-C to stop)…`,
   );
   return lines;
 }
