@@ -160,10 +160,11 @@ describe('transient failures of the token endpoint', () => {
 describe('a second process while the first one is refreshing', () => {
   it('says it is waiting for the first, then uses the token the first one stored', async () => {
     const session = await expiring();
-    // The first refresher is told to come back in 3 s, and holds the lock meanwhile.
+    // The first refresher is told to come back in 8 s, and holds the lock meanwhile: long enough for
+    // the second to start and wait past its notice (1.5 s) on a loaded machine, well within the bound.
     proxy.addRule({
       match: refreshRequest,
-      respond: { status: 429, headers: { 'retry-after': '3' }, body: '' },
+      respond: { status: 429, headers: { 'retry-after': '8' }, body: '' },
       times: 1,
     });
     const first = startCli(['token', ...session.args], { env: session.env });
