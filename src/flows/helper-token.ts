@@ -2,7 +2,6 @@ import { KeyturnError } from '../core/errors.js';
 import { DEFAULT_MIN_TTL, jwtTimes } from '../core/expiry.js';
 import type { Profile } from '../core/config.js';
 import { getAccessToken, readCredentials } from './token.js';
-import { expireAccessToken } from './reject-token.js';
 import { nowSeconds, type Deps } from './deps.js';
 
 /**
@@ -38,9 +37,8 @@ export async function getHelperToken(
   let idToken = await storedIdToken(deps, input.profile);
   if (idToken !== undefined && idTokenDue(idToken, nowSeconds(deps), minTtl)) {
     // The id token runs out before the access token (providers may give them different lifetimes):
-    // expire the access token so that the usual single-flight refresh renews both.
-    await expireAccessToken(deps, input.profile, access.access_token);
-    await getAccessToken(deps, { profile: input.profile, minTtl }, signal);
+    // the usual single-flight refresh, forced, renews both.
+    await getAccessToken(deps, { profile: input.profile, minTtl, forceRefresh: true }, signal);
     idToken = await storedIdToken(deps, input.profile);
     if (idToken !== undefined && idTokenDue(idToken, nowSeconds(deps), minTtl)) {
       throw new KeyturnError(
