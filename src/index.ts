@@ -84,6 +84,12 @@ export interface ClientOptions {
   redirectUri?: string;
   /** An extra PEM CA bundle to trust, added to Node's roots. */
   caFile?: string;
+  /** An MCP server's URL (RFC 8707 resource): `fetch` signs in to it from its URL alone. */
+  resource?: string;
+  /** Secret of a pre-registered client (with `clientId`). */
+  clientSecret?: string;
+  /** HTTPS URL of this client's metadata document, its client id where the server supports them. */
+  clientMetadataUrl?: string;
   /** One folder for config.toml, the credential file and locks; wins over the platform's folders. */
   home?: string;
   /** The environment to read settings from (default: `process.env`). */
@@ -229,11 +235,19 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
     scopes: options.scopes,
     redirectUri: options.redirectUri,
     caFile: options.caFile,
+    resource: options.resource,
   });
   const environment = async () => {
     const { readEnvironment } = await import('./adapters/environment.js');
     return readEnvironment(env);
   };
+  const getFullProfile = async (): Promise<Profile> => {
+    const profile = await getProfile();
+    if (options.clientSecret !== undefined) profile.clientSecret = options.clientSecret;
+    if (options.clientMetadataUrl !== undefined) profile.clientMetadataUrl = options.clientMetadataUrl;
+    return profile;
+  };
+  let resourceFetch: KeyturnClient['fetch'] | undefined;
 
   const client: KeyturnClient = {
     async login(loginOptions = {}) {

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { classifyExchange, type ExchangeFacts, type ExchangePhase } from '../core/classify.js';
 import { assertSecureUrl, isLoopbackHost, type Profile } from '../core/config.js';
+import type { McpBinding } from '../core/mcp.js';
 import { NetworkError, responseFactsOf, type HttpClient } from './http.js';
 
 /**
@@ -21,6 +22,7 @@ export async function configure(
   http: HttpClient,
   options: { timeoutSeconds?: number } = {},
 ): Promise<OAuthConfig> {
+  if (profile.mcp !== undefined) return configureForResource(profile.mcp, http, options);
   const auth = profile.clientSecret ? oidc.ClientSecretPost(profile.clientSecret) : oidc.None();
   const metadata: Partial<oidc.ClientMetadata> = profile.clientSecret
     ? { client_id: profile.clientId }
@@ -60,6 +62,55 @@ export async function configure(
     for (const [key, value] of Object.entries(explicit)) {
       if (value !== undefined) (server as unknown as Record<string, string>)[key] = value;
     }
+  }
+  config[oidc.customFetch] = http.fetch as unknown as oidc.CustomFetch;
+  if (options.timeoutSeconds !== undefined) config.timeout = options.timeoutSeconds;
+  return config;
+}
+
+/**
+ * client_secret_basic with the id and secret form-encoded as application/x-www-form-urlencoded
+ * serialises them (RFC 6749 §2.3.1): openid-client also escapes `-`, `.`, `_` and `*`, which servers
+ * that skip the decoding step (the MCP conformance suite's among them) then do not recognise.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+export function clientSecretBasic(clientId: string, clientSecret: string): oidc.ClientAuth {
+  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  return (_as, _client, _body, headers) => {
+    headers.set('authorization', `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`);
+  };
+}
+
+/**
+ * The configuration of one MCP resource's sign-in: the discovered server metadata and the client
+ * with its token endpoint authentication as registered (RFC 7591 §2, RFC 8414 §2).
+ */
+function configureForResource(
+  binding: McpBinding,
+  http: HttpClient,
+  options: { timeoutSeconds?: number },
+): OAuthConfig {
+  const secret = binding.client_secret;
+  const auth =
+    binding.token_endpoint_auth_method === 'client_secret_basic' && secret !== undefined
+      ? clientSecretBasic(binding.client_id, secret)
+      : binding.token_endpoint_auth_method === 'client_secret_post' && secret !== undefined
+        ? oidc.ClientSecretPost(secret)
+        : oidc.None();
+  const config = new oidc.Configuration(
+    binding.server as oidc.ServerMetadata,
+    binding.client_id,
+    { client_id: binding.client_id, token_endpoint_auth_method: binding.token_endpoint_auth_method },
+    auth,
+  );
+  const endpoints = [
+    binding.server.issuer,
+    binding.server.token_endpoint,
+    binding.server.authorization_endpoint,
+  ];
+  if (needsInsecure(endpoints)) {
+    for (const url of endpoints) if (url !== undefined) assertSecureUrl(url, 'authorization server');
+    oidc.allowInsecureRequests(config);
   }
   config[oidc.customFetch] = http.fetch as unknown as oidc.CustomFetch;
   if (options.timeoutSeconds !== undefined) config.timeout = options.timeoutSeconds;

@@ -12,6 +12,7 @@ export interface CommonOptions {
   scope?: string[];
   redirectUri?: string;
   caFile?: string;
+  resource?: string;
   json?: boolean;
 }
 
@@ -53,6 +54,7 @@ export function createContext(
       scopes: options.scope,
       redirectUri: options.redirectUri,
       caFile: options.caFile,
+      resource: options.resource,
     }),
   };
 }

@@ -43,7 +43,8 @@ function withProfile(command: Command): Command {
     .option('--client-id <id>', 'OAuth client id (overrides the profile)')
     .option('--scope <scope>', 'scope to request; repeatable (overrides the profile)', collect)
     .option('--redirect-uri <uri>', 'loopback redirect URI (default http://localhost:1455/auth/callback)')
-    .option('--ca-file <path>', 'extra PEM CA bundle to trust (added to the default roots)');
+    .option('--ca-file <path>', 'extra PEM CA bundle to trust (added to the default roots)')
+    .option('--resource <url>', 'an MCP server (protected resource) to sign in to from its URL alone');
 }
 
 function withCommon(command: Command): Command {

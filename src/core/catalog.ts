@@ -169,6 +169,21 @@ export const CATALOG = {
     fix: 'Try again in a few minutes; check the provider status page if it persists.',
     exit: 4,
   },
+  resource_mismatch: {
+    title: "The MCP server's resource metadata names another resource",
+    fix: 'Use the URL the server names as its resource (`--resource`), or ask its operator to correct `resource` in its protected resource metadata (RFC 9728 §3.3).',
+    exit: 1,
+  },
+  pkce_unsupported: {
+    title: 'The authorization server does not advertise PKCE with S256',
+    fix: "Ask the server's operator to list `S256` in `code_challenge_methods_supported`; the MCP authorization spec forbids signing in without it.",
+    exit: 1,
+  },
+  registration_refused: {
+    title: 'The authorization server refused to register this client',
+    fix: 'Configure a pre-registered client (`client_id`, and `client_secret` where it has one) or a `client_metadata_url` for this server.',
+    exit: 1,
+  },
   // Codes beyond the SPEC catalog, for failures that are not about the provider.
   usage: { title: 'Invalid usage', fix: ({ command }) => `See \`${command} --help\`.`, exit: 2 },
   config_invalid: {

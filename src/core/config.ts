@@ -1,4 +1,5 @@
 import { KeyturnError } from './errors.js';
+import type { McpBinding } from './mcp.js';
 
 /** One client registration at one provider. @see SPEC.md "Profiles and configuration" */
 export interface Profile {
@@ -18,6 +19,12 @@ export interface Profile {
   /** `keyturn credential git`: the username it answers (default `oauth2`) and the hosts it answers for. */
   gitUsername?: string;
   gitHosts?: string[];
+  /** The protected resource (RFC 8707), an MCP server's URL: see SPEC.md "MCP servers". */
+  resource?: string;
+  /** This client's metadata document URL, its `client_id` where the server supports them. */
+  clientMetadataUrl?: string;
+  /** Set on the profile of one resource's sign-in: where and as which client it signs in. */
+  mcp?: McpBinding;
 }
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
@@ -37,6 +44,7 @@ export interface ProfileFlags {
   scopes?: string[];
   redirectUri?: string;
   caFile?: string;
+  resource?: string;
 }
 
 const STRING_KEYS = {
@@ -50,6 +58,8 @@ const STRING_KEYS = {
   redirect_uri: 'redirectUri',
   ca_file: 'caFile',
   git_username: 'gitUsername',
+  resource: 'resource',
+  client_metadata_url: 'clientMetadataUrl',
 } as const;
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -151,6 +161,17 @@ export function resolveProfile(
     profile.scopes = parseScopes(flags.scopes, '--scope');
   if (flags.redirectUri !== undefined) profile.redirectUri = flags.redirectUri;
   if (flags.caFile !== undefined) profile.caFile = flags.caFile;
+  if (flags.resource !== undefined) profile.resource = flags.resource;
+  if (profile.resource !== undefined) profile.resource = assertSecureUrl(profile.resource, 'resource').href;
+  if (profile.clientMetadataUrl !== undefined) {
+    const url = assertSecureUrl(profile.clientMetadataUrl, 'client_metadata_url');
+    // A client ID metadata document is served over https with a path (draft-ietf-oauth-client-id-metadata-document §3).
+    if (url.protocol !== 'https:' || url.pathname === '/') {
+      throw configError(
+        `client_metadata_url must be an https:// URL with a path: "${profile.clientMetadataUrl}".`,
+      );
+    }
+  }
 
   validateRedirectUri(profile.redirectUri);
   if (profile.issuer !== undefined) profile.issuer = normaliseIssuer(profile.issuer);

@@ -1,3 +1,5 @@
+import type { McpBinding } from './mcp.js';
+
 /** What the store holds for one profile. Secrets live only here and in the store. */
 export interface OAuthCredentials {
   kind: 'oauth';
@@ -16,6 +18,8 @@ export interface OAuthCredentials {
   claims?: { sub?: string; email?: string; name?: string; preferred_username?: string };
   /** Set when the refresh token was rejected for good: the next `token` fails at once without a network call. */
   refresh_dead?: { at: number; code: string; message: string; fix: string };
+  /** A sign-in to an MCP server (SPEC.md "MCP servers"): its resource, server and client. */
+  mcp?: McpBinding;
 }
 
 export interface ApiKeyCredentials {

@@ -84,6 +84,7 @@ export function credentialsFromTokenResponse(
     client_id: string;
     previous?: OAuthCredentials;
     claims?: OAuthCredentials['claims'];
+    mcp?: OAuthCredentials['mcp'];
   },
   /** Unix seconds when the token request was sent. */
   nowSeconds: number,
@@ -107,5 +108,7 @@ export function credentialsFromTokenResponse(
   if (scope !== undefined) creds.scope = scope;
   const claims = base.claims ?? base.previous?.claims;
   if (claims !== undefined) creds.claims = claims;
+  const mcp = base.mcp ?? base.previous?.mcp;
+  if (mcp !== undefined) creds.mcp = mcp;
   return creds;
 }

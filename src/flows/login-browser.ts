@@ -82,11 +82,14 @@ export async function loginWithBrowser(
       );
       const parameters: Record<string, string> = {
         redirect_uri: callback.redirectUri,
-        scope: profile.scopes.join(' '),
         code_challenge: codeChallenge,
         code_challenge_method: 'S256',
         state,
       };
+      // No scope at all leaves the parameter out (RFC 6749 §3.3: the server's default).
+      if (profile.scopes.length > 0) parameters.scope = profile.scopes.join(' ');
+      // RFC 8707 §2.1: a sign-in for one resource names it (MCP servers).
+      if (profile.mcp !== undefined) parameters.resource = profile.mcp.resource;
       if (profile.scopes.includes('openid')) parameters.nonce = nonce;
       // offline_access needs consent to be asked for at most OIDC providers (OIDC Core §11).
       if (profile.scopes.includes('offline_access')) parameters.prompt = 'consent';
@@ -148,12 +151,18 @@ export async function loginWithBrowser(
         const callbackUrl = result.currentUrl;
         tokens = await retrying(deps, () =>
           oidc
-            .authorizationCodeGrant(config, callbackUrl, {
-              pkceCodeVerifier: codeVerifier,
-              expectedState: state,
-              ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
-              idTokenExpected: profile.scopes.includes('openid'),
-            })
+            .authorizationCodeGrant(
+              config,
+              callbackUrl,
+              {
+                pkceCodeVerifier: codeVerifier,
+                expectedState: state,
+                ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
+                idTokenExpected: profile.scopes.includes('openid'),
+              },
+              // RFC 8707 §2.2: the token request names the resource too (MCP servers).
+              profile.mcp === undefined ? undefined : { resource: profile.mcp.resource },
+            )
             .catch((error: unknown) => {
               throw oauthFailure(error, 'token');
             }),

@@ -180,7 +180,13 @@ async function refreshWithRetry(
             Math.ceil(Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()) / 1000),
           );
           const requestedAt = nowSeconds(deps);
-          return { tokens: await oidc.refreshTokenGrant(config, refreshToken), requestedAt };
+          // RFC 8707 §2.2: a resource's refresh names the resource again.
+          const tokens = await oidc.refreshTokenGrant(
+            config,
+            refreshToken,
+            profile.mcp === undefined ? undefined : { resource: profile.mcp.resource },
+          );
+          return { tokens, requestedAt };
         } catch (thrown) {
           throw attempts.signal?.aborted ? thrown : oauthFailure(thrown, 'refresh');
         }

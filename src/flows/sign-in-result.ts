@@ -36,7 +36,12 @@ export async function storeSignIn(
   }
   const credentials = credentialsFromTokenResponse(
     tokens,
-    { issuer, client_id: profile.clientId, claims },
+    {
+      issuer,
+      client_id: profile.clientId,
+      claims,
+      ...(profile.mcp === undefined ? {} : { mcp: profile.mcp }),
+    },
     nowSeconds(deps),
   );
   await store.put(profile.name, credentials);

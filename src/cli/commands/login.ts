@@ -35,25 +35,26 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
     return runDeviceLogin(ctx, { profile, timeout: options.timeout });
   }
   const { loginWithBrowser } = await import('../../flows/login-browser.js');
+  const resource = profile.resource;
+  const { loginToResource } =
+    resource === undefined ? { loginToResource: undefined } : await import('../../flows/mcp-login.js');
   const { readEnvironment } = await import('../../adapters/environment.js');
   const environment = await readEnvironment(ctx.deps.env);
   const wantOpen = options.open !== false;
   // On a terminal, the redirect URL may also be pasted (the browser runs on another machine).
   const { terminalLines } = await import('../stdin.js');
   const pastedLines = process.stdin.isTTY === true ? terminalLines : undefined;
+  const browser = {
+    timeoutSeconds: options.timeout,
+    // Where no browser can be opened, do not try: print the URL and wait.
+    open: wantOpen && environment.canOpenBrowser,
+    onAuthorizationUrl: (url: string) => explainEnvironment(ctx, environment, url, wantOpen),
+    ...(pastedLines === undefined ? {} : { pastedLines }),
+  };
   const signIn = () =>
-    loginWithBrowser(
-      ctx.deps,
-      {
-        profile,
-        timeoutSeconds: options.timeout,
-        // Where no browser can be opened, do not try: print the URL and wait.
-        open: wantOpen && environment.canOpenBrowser,
-        onAuthorizationUrl: (url) => explainEnvironment(ctx, environment, url, wantOpen),
-        ...(pastedLines === undefined ? {} : { pastedLines }),
-      },
-      ctx.signal,
-    );
+    resource !== undefined && loginToResource !== undefined
+      ? loginToResource(ctx.deps, { profile: { ...profile, resource }, ...browser }, ctx.signal)
+      : loginWithBrowser(ctx.deps, { profile, ...browser }, ctx.signal);
   let result;
   try {
     result = await signIn();
@@ -63,9 +64,10 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
   }
   if (ctx.json) ctx.output.json({ ok: true, ...result });
   else {
-    const who = result.name ?? result.email ?? result.subject ?? 'unknown user';
+    const who = result.name ?? result.email ?? result.subject;
+    const to = resource === undefined ? result.issuer : `${resource} (authorization server ${result.issuer})`;
     ctx.output.info(
-      `✓ Signed in to ${result.issuer} as ${who} (profile "${result.profile}", ${result.store} store).`,
+      `✓ Signed in to ${to}${resource !== undefined && who === undefined ? '' : ` as ${who ?? 'unknown user'}`} (profile "${result.profile}", ${result.store} store).`,
     );
   }
 }
