@@ -25,6 +25,10 @@ export type CheckName =
   | 'discovery'
   | 'authorization_endpoint'
   | 'token_endpoint'
+  | 'resource_challenge'
+  | 'resource_metadata'
+  | 'authorization_server_metadata'
+  | 'registration'
   | 'skipped';
 
 export interface Finding {

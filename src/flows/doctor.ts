@@ -368,7 +368,18 @@ function profileSettings(profile: Profile): Record<string, string> {
 export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorRun> {
   const started = deps.now();
   const { timeoutSeconds } = input;
-  const target = input.target ?? profileTarget(deps, input.profile);
+  // An MCP server: its discovery chain first; the provider probes then take the profile it leads to.
+  let resourceFindings: Finding[] = [];
+  let probeTheProvider = true;
+  let probed = input.profile;
+  if (input.target === undefined && probed.resource !== undefined) {
+    const { diagnoseResource } = await import('./mcp-doctor.js');
+    const walked = await diagnoseResource(deps, { ...probed, resource: probed.resource }, timeoutSeconds);
+    resourceFindings = walked.findings;
+    if (walked.profile === undefined) probeTheProvider = false;
+    else probed = walked.profile;
+  }
+  const target = input.target ?? profileTarget(deps, probed);
   const { profile } = target;
   const exchanges: Exchange[] = [];
   const clients: HttpClient[] = [];
@@ -378,7 +389,9 @@ export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorR
       readEnvironment(deps.env),
       target.signIn(),
       target.ports(),
-      probeProvider(deps, target, timeoutSeconds, (e) => exchanges.push(e), clients),
+      probeTheProvider
+        ? probeProvider(deps, target, timeoutSeconds, (e) => exchanges.push(e), clients)
+        : { findings: [] as Finding[], deviceGrant: undefined },
     ]);
     const told = findingsFor(
       [
@@ -391,6 +404,7 @@ export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorR
         ...checkCaSources(target.caSources),
         ...signIn.findings,
         ...ports,
+        ...resourceFindings,
         ...network.findings,
       ],
       deps.app,

@@ -72,6 +72,13 @@ export interface IssuerOptions {
    * their own in front of it, so that every endpoint in discovery goes through that proxy.
    */
   publicUrl?: string;
+  /** Open dynamic client registration (RFC 7591) at /reg, for MCP sign-ins. */
+  registration?: boolean;
+  /**
+   * Protected resources (RFC 8707 resource indicators): access tokens for these are JWTs with the
+   * resource as audience, carrying the listed scopes. For MCP servers in tests.
+   */
+  resources?: Record<string, { scope: string; accessTokenTtl?: number }>;
 }
 
 export interface IssuerStats {
@@ -367,6 +374,22 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<RunningIssu
       },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: false },
+      registration: { enabled: opts.registration === true },
+      resourceIndicators: {
+        enabled: opts.resources !== undefined,
+        // A refresh or code exchange without `resource` still gets the resource of the grant.
+        useGrantedResource: () => true,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          const info = opts.resources?.[indicator];
+          if (info === undefined) throw new (await loadOidcProvider()).errors.InvalidTarget();
+          return {
+            scope: info.scope,
+            audience: indicator,
+            accessTokenTTL: info.accessTokenTtl ?? accessTokenTtl,
+            accessTokenFormat: 'jwt',
+          };
+        },
+      },
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,

@@ -56,12 +56,19 @@ export async function probeDiscovery(
   timeoutSeconds: number,
   now: () => number,
 ): Promise<DiscoveryOutcome> {
-  if (profile.issuer === undefined || profile.tokenEndpoint !== undefined) {
+  if (profile.issuer === undefined || profile.tokenEndpoint !== undefined || profile.mcp !== undefined) {
     try {
       const config = await configure(profile, http, { timeoutSeconds });
       return {
         config,
-        findings: [noted('discovery', 'Discovery not used: the profile names its endpoints explicitly')],
+        findings: [
+          noted(
+            'discovery',
+            profile.mcp === undefined
+              ? 'Discovery not used: the profile names its endpoints explicitly'
+              : 'Discovery: done by the MCP discovery chain (above)',
+          ),
+        ],
       };
     } catch (error) {
       return { findings: [problem(isKeyturnError(error) ? error : oauthFailure(error, 'discovery'))] };

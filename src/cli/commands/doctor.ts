@@ -58,7 +58,7 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
   else {
     const paint = (severity: Severity, text: string) =>
       ctx.output.colour ? `\u001b[${COLOURS[severity]}m${text}\u001b[0m` : text;
-    const where = profile.issuer ?? profile.tokenEndpoint ?? 'no issuer';
+    const where = profile.resource ?? profile.issuer ?? profile.tokenEndpoint ?? 'no issuer';
     ctx.output.info(
       target === undefined
         ? `keyturn doctor: profile ${profile.name}, ${where}${profile.clientId ? `, client ${profile.clientId}` : ''}`
