@@ -78,7 +78,7 @@ export async function diagnoseResource(
             'discovery_failed',
             `No protected resource metadata nor authorization server metadata at any well-known path (${tried}): only a 2025-03-26 server with its default endpoints /authorize, /token and /register at ${resource.origin} can be signed in to.`,
             {
-              fix: "Check the MCP server URL; if it is right, ask its operator to serve protected resource metadata (RFC 9728) at `/.well-known/oauth-protected-resource`.",
+              fix: 'Check the MCP server URL; if it is right, ask its operator to serve protected resource metadata (RFC 9728) at `/.well-known/oauth-protected-resource`.',
             },
           ),
           'warning',
