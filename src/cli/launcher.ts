@@ -11,10 +11,15 @@ import { resolveProfile, type ConfigFile, type ProfileFlags } from '../core/conf
 import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
 import { STORE_VERSION } from '../core/store.js';
+import { resourceStoreKey } from '../core/mcp.js';
 import type { Credentials } from '../core/credentials.js';
 import { checkBinding, deadSignIn, toAccessToken } from '../flows/token.js';
 
-const VALUE_FLAGS: Record<string, 'profile' | 'issuer' | 'clientId' | 'redirectUri' | 'caFile' | 'minTtl'> = {
+const VALUE_FLAGS: Record<
+  string,
+  'profile' | 'issuer' | 'clientId' | 'redirectUri' | 'caFile' | 'resource' | 'minTtl'
+> = {
+  '--resource': 'resource',
   '--profile': 'profile',
   '--issuer': 'issuer',
   '--client-id': 'clientId',
@@ -93,17 +98,22 @@ function validCredentials(
   const doc = readJson(paths.authFile) as
     { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
   if (doc === undefined || doc.version !== STORE_VERSION) return undefined;
+  // An MCP server's sign-in is kept under the profile and resource, bound to the server it names.
+  const key =
+    profile.resource === undefined ? profile.name : resourceStoreKey(profile.name, profile.resource);
   const credentials =
-    doc.profiles !== undefined && Object.hasOwn(doc.profiles, profile.name)
-      ? (doc.profiles[profile.name] as Credentials & { store?: unknown })
+    doc.profiles !== undefined && Object.hasOwn(doc.profiles, key)
+      ? (doc.profiles[key] as Credentials & { store?: unknown })
       : undefined;
   // Keyring entries, damaged entries, another issuer or client, a dead or expiring token: the full CLI
   // says what is wrong, or refreshes.
   if (credentials === undefined || credentials.store !== undefined) return undefined;
   const secret = credentials.kind === 'api_key' ? credentials.api_key : credentials.access_token;
   if (typeof secret !== 'string') return undefined;
+  if (profile.resource !== undefined && (credentials.kind !== 'oauth' || credentials.mcp === undefined))
+    return undefined;
   try {
-    checkBinding(credentials, profile);
+    if (profile.resource === undefined) checkBinding(credentials, profile);
   } catch {
     return undefined;
   }

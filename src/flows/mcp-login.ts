@@ -234,7 +234,7 @@ async function obtainClient(
     const response = await oauth.dynamicClientRegistrationRequest(
       server,
       {
-        client_name: input.clientName ?? 'keyturn',
+        client_name: input.clientName ?? deps.app.name,
         redirect_uris: [base.redirectUri],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],

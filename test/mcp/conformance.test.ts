@@ -55,6 +55,21 @@ interface Outcome {
 
 const outcomes: Outcome[] = [];
 
+/** Scenarios run three at a time: each is two servers, the suite's runner and a client process. */
+const CONCURRENCY = 3;
+let running = 0;
+const queue: (() => void)[] = [];
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENCY) await new Promise<void>((resolve) => queue.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    queue.shift()?.();
+  }
+}
+
 function runScenario(scenario: string): Promise<Outcome> {
   const home = mkdtempSync(join(tmpdir(), 'keyturn-conformance-'));
   const out = join(home, 'results');
@@ -75,8 +90,9 @@ function runScenario(scenario: string): Promise<Outcome> {
         client,
         '--scenario',
         scenario,
+        // Generous: the machine may be busy with other tests; a passing client takes seconds.
         '--timeout',
-        '45000',
+        '120000',
         '-o',
         out,
       ],
@@ -87,7 +103,7 @@ function runScenario(scenario: string): Promise<Outcome> {
           KEYTURN_STORE: 'file',
           BROWSER: join(here, 'http-browser.mjs'),
         },
-        timeout: 90_000,
+        timeout: 180_000,
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, _stdout, stderr) => {
@@ -119,8 +135,8 @@ describe.concurrent('the MCP conformance suite, client auth scenarios, against k
   });
 
   for (const scenario of SCENARIOS) {
-    it(`passes ${scenario}`, { timeout: 120_000 }, async () => {
-      const outcome = await runScenario(scenario);
+    it(`passes ${scenario}`, { timeout: 900_000 }, async () => {
+      const outcome = await inTurn(() => runScenario(scenario));
       outcomes.push(outcome);
       const failed = outcome.checks.filter((c) => c.status === 'FAILURE');
       expect(failed.map((c) => `${c.id}: ${c.description}`)).toEqual([]);

@@ -16,6 +16,12 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
     throw usageError('--device and --api-key cannot be used together.', 'Choose one sign-in method.');
   }
   const profile = await ctx.profile();
+  if (profile.resource !== undefined && (options.device === true || options.apiKey === true)) {
+    throw usageError(
+      `An MCP server (--resource) is signed in to with the browser: ${options.device === true ? '--device' : '--api-key'} does not apply.`,
+      'Drop --device/--api-key; where no browser can reach this machine, forward the callback port (`ssh -L 1455:localhost:1455 HOST`).',
+    );
+  }
   if (options.apiKey === true) {
     const { loginWithApiKey } = await import('../../flows/login-api-key.js');
     const { readSecretFromStdin } = await import('../stdin.js');
