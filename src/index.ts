@@ -175,6 +175,10 @@ export interface KeyturnClient {
    * `fetch` with the sign-in: sends `Authorization: Bearer` (RFC 6750 §2.1), refreshes first when
    * the token is due, and on a 401 refreshes and sends the request once more (not a request whose
    * body is a stream). Hand it to an SDK as its `fetch`.
+   * With `resource` (an MCP server), a 401 signs in from the server's URL alone (discovery,
+   * registration, the browser) when there is nothing to refresh, a 403 `insufficient_scope` steps up
+   * (at most twice per request), and the token goes to the resource's origin only: hand it to the
+   * MCP SDK's `StreamableHTTPClientTransport` as its `fetch`.
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Who is signed in, until when, in which store; `signed_in: false` when nobody is. Never a secret. */
@@ -314,6 +318,19 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
       );
     },
     async fetch(input, init) {
+      const profile = await getFullProfile();
+      if (profile.resource !== undefined) {
+        // An MCP server: discovery, sign-in on 401 and step-up on 403 (flows/mcp-fetch.ts).
+        if (resourceFetch === undefined) {
+          const { createResourceFetch } = await import('./flows/mcp-fetch.js');
+          const resource = profile.resource;
+          resourceFetch = createResourceFetch(deps, async () => ({ ...(await getFullProfile()), resource }), {
+            signIn: { timeoutSeconds: 300, open: true },
+            ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+          });
+        }
+        return resourceFetch(input, init);
+      }
       const { authorizedFetch } = await import('./flows/authorized-fetch.js');
       return authorizedFetch(
         {
