@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KeyturnError } from '../core/errors.js';
-import { inspectCallback, type CallbackProblem, type CallbackVerdict } from '../core/callback.js';
+import {
+  FOREIGN_HOST,
+  inspectCallback,
+  isServedHost,
+  type CallbackProblem,
+  type CallbackVerdict,
+} from '../core/callback.js';
 import { resultPage } from '../core/pages.js';
 import { portInUseError, type PortHolder } from '../core/port-in-use.js';
 
@@ -108,6 +114,12 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? '/';
+    // Before anything else: a rebound name may neither cancel this sign-in nor answer it.
+    if (!isServedHost(req.headers.host, port)) {
+      options.onReject?.(FOREIGN_HOST.status, FOREIGN_HOST.reason, FOREIGN_HOST.problem);
+      res.writeHead(FOREIGN_HOST.status, { 'content-type': 'text/plain' }).end(`${FOREIGN_HOST.reason}\n`);
+      return;
+    }
     const send = (
       status: number,
       kind: 'success' | 'failure',

@@ -77,10 +77,12 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
     .option('--api-key', 'read an API key from stdin and store it')
     .option('--no-open', 'print the URL without opening a browser')
     .option('--cancel-other', 'cancel another keyturn login waiting on the redirect port, without asking')
+    // No default here: the browser waits 300 s, the device grant as long as the provider's code lives.
     .addOption(
-      new Option('--timeout <seconds>', 'give up after this long')
-        .argParser(seconds('--timeout'))
-        .default(300),
+      new Option(
+        '--timeout <seconds>',
+        'give up after this long (default: 300; --device: when the code expires)',
+      ).argParser(seconds('--timeout')),
     )
     .action((options) =>
       select(options, async (ctx) => (await import('./commands/login.js')).runLogin(ctx, options)),
@@ -198,7 +200,8 @@ export async function parse(argv: string[]): Promise<ParsedCommand | number> {
       ) {
         return 0;
       }
-      if (error.code === 'commander.help') return 0;
+      // `keyturn` alone is a usage error: help on stderr, exit 2 (SPEC exit codes).
+      if (error.code === 'commander.help') return 2;
       const message = error.message.replace(/^error: /, '');
       throw usageError(message.charAt(0).toUpperCase() + message.slice(1), 'See `keyturn --help`.');
     }

@@ -23,7 +23,8 @@ export type CallbackProblem =
   | 'duplicate_parameter'
   | 'no_state'
   | 'state_mismatch'
-  | 'no_code';
+  | 'no_code'
+  | 'foreign_host';
 
 export interface CallbackRequest {
   method: string;
@@ -102,6 +103,31 @@ export function inspectCallback(
   }
   return { kind: 'code', params };
 }
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * DNS rebinding: a web page whose name now resolves to 127.0.0.1 is same-origin with the callback
+ * server, and its requests carry its own name in `Host`. Only the loopback names of the redirect URI,
+ * with the port in use, are served; a missing Host too is refused (RFC 9112 §3.2).
+ * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#security-warning
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.5.20 (421 Misdirected Request)
+ */
+export function isServedHost(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const authority = host.toLowerCase();
+  return LOOPBACK_NAMES.some(
+    (name) => authority === `${name}:${port}` || (port === 80 && authority === name),
+  );
+}
+
+/** The answer to a request for another Host: it reaches neither the sign-in nor `/cancel`. */
+export const FOREIGN_HOST: Extract<CallbackVerdict, { kind: 'reject' }> = {
+  kind: 'reject',
+  status: 421,
+  reason: 'This server answers only to localhost, 127.0.0.1 and [::1].',
+  problem: 'foreign_host',
+};
 
 /** Compares two strings without an early exit on the first difference. */
 export function constantTimeEqual(a: string, b: string): boolean {

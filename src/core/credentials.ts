@@ -42,10 +42,15 @@ export interface TokenResponse {
   scope?: string;
 }
 
-/** Masks an API key for display: `sk-…abcd`. */
+/** Below this length a key shows nothing: its last four would be a fifth of it or more. */
+export const MASK_MIN_LENGTH = 20;
+
+/**
+ * Masks an API key for display: `sk-…abcd`. A long key shows its kind (a prefix such as `sk-` or
+ * `ghp_`, at most 4 characters before the separator) and its last 4; a short one shows `…` alone.
+ */
 export function maskSecret(secret: string): string {
-  if (secret.length <= 8) return '…';
-  const dash = secret.indexOf('-');
-  const prefix = dash > 0 && dash <= 6 ? secret.slice(0, dash + 1) : '';
-  return `${prefix}…${secret.slice(-4)}`;
+  if (secret.length < MASK_MIN_LENGTH) return '…';
+  const separator = /^[A-Za-z]{1,4}[-_]/.exec(secret);
+  return `${separator?.[0] ?? ''}…${secret.slice(-4)}`;
 }

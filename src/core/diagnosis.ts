@@ -2,6 +2,7 @@ import { KEYTURN_APP, renderText, type AppIdentity, type AppText } from './app.j
 import { CATALOG, isErrorCode, type ErrorCode } from './catalog.js';
 import type { KeyturnError } from './errors.js';
 import { redactText } from './redact.js';
+import { inert } from './sanitize.js';
 
 /**
  * The doctor's findings and report (SPEC.md "Diagnosis catalog"). Pure: the probes in
@@ -261,5 +262,6 @@ export function renderMarkdown(
     'Secrets (tokens, codes, verifiers, client secrets, API keys) are redacted from this report.',
     '',
   );
-  return redactText(out.join('\n'), secrets);
+  // The report's one gate: secrets cut, and no text from outside left able to drive a terminal.
+  return inert(redactText(out.join('\n'), secrets), { multiline: true });
 }

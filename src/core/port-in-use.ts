@@ -4,7 +4,6 @@ import { KeyturnError } from './errors.js';
 export interface PortHolder {
   pid?: number;
   name?: string;
-  command?: string;
   /** The holder is another keyturn login that can be asked to stop. */
   keyturn?: boolean;
 }
@@ -47,7 +46,6 @@ export function portInUseError(facts: PortInUseFacts): KeyturnError {
   }
   if (holder?.pid !== undefined) evidence.pid = holder.pid;
   if (holder?.name !== undefined) evidence.process_name = holder.name;
-  if (holder?.command !== undefined) evidence.command = holder.command;
   if (holder?.keyturn === true) evidence.keyturn = true;
 
   let who = 'another process (the OS does not say which to this user)';

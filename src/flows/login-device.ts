@@ -15,8 +15,8 @@ export type DeviceUserCode = Omit<Extract<ProgressEvent, { type: 'user_code' }>,
 
 export interface DeviceLoginInput {
   profile: Profile;
-  /** Give up after this long even when the device code lives longer. */
-  timeoutSeconds: number;
+  /** Give up after this long even when the device code lives longer (default: when it expires). */
+  timeoutSeconds?: number;
   /**
    * Shows the verification URI and user code to the user; called once, before polling starts
    * (after the `user_code` progress event).
@@ -95,6 +95,9 @@ export async function loginWithDevice(
     } catch (error) {
       throw deviceFix(oauthFailure(error, 'device_authorization'), profile.clientId);
     }
+    // RFC 8628 §3.5: stop polling when the device code expires (or our own --timeout, if sooner).
+    // One number for what the user is told and for when keyturn gives up.
+    const waitSeconds = Math.min(authorization.expires_in, input.timeoutSeconds ?? Infinity);
     const shown: DeviceUserCode = {
       verification_uri: authorization.verification_uri,
       verification_uri_complete: authorization.verification_uri_complete ?? null,
@@ -105,8 +108,6 @@ export async function loginWithDevice(
     emit(deps, { type: 'user_code', ...shown });
     input.onUserCode?.(shown);
 
-    // RFC 8628 §3.5: stop polling when the device code expires (or our own --timeout, if sooner).
-    const waitSeconds = Math.min(authorization.expires_in, input.timeoutSeconds);
     const expiry = AbortSignal.timeout(waitSeconds * 1000);
     const pollSignal = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
     emit(deps, { type: 'waiting', for: 'device_approval', timeout_seconds: waitSeconds });

@@ -39,7 +39,7 @@ describe('`login --api-key` reads the key from stdin', () => {
 
     const status = await runCli(['status', ...PROFILE], { env });
     expect(status.code).toBe(0);
-    expect(status.stderr).toContain(`API key ${MASKED}`);
+    expect(status.stdout).toContain(`API key ${MASKED}`);
     const statusJson = await runCli(['status', ...PROFILE, '--json'], { env });
     expect(JSON.parse(statusJson.stdout)).toMatchObject({ kind: 'api_key', api_key: MASKED });
     outputs.push(status.stdout, status.stderr, statusJson.stdout, statusJson.stderr);

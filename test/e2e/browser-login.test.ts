@@ -176,8 +176,8 @@ describe('browser sign-in with the built CLI and real Chromium', () => {
   it('`keyturn status` tells who is signed in; `--json` gives the report without a secret', async () => {
     const human = await run(['status', ...providerArgs()]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stderr).toContain('Signed in as Demo User <demo@keyturn.invalid> (sub demo-user-1)');
-    expect(human.stderr).toContain('Refresh token held');
+    expect(human.stdout).toContain('Signed in as Demo User <demo@keyturn.invalid> (sub demo-user-1)');
+    expect(human.stdout).toContain('Refresh token held');
 
     const result = await run(['status', ...providerArgs(), '--json']);
     expect(result.code, result.stderr).toBe(0);

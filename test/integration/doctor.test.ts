@@ -155,13 +155,14 @@ describe('keyturn doctor against the embedded issuer', () => {
       env: { ...CLEAN_ENV, KEYTURN_HOME: await freshHome() },
     });
     expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(
+    // The result is on stdout (`keyturn doctor | grep` works); stderr has nothing of it.
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(
       /^✗ An endpoint refused the request before OAuth saw it \[endpoint_blocked\]$/m,
     );
-    expect(result.stderr).toMatch(/^ {4}fix: .*keyturn doctor --report/m);
-    expect(result.stderr).toMatch(/^✓ The authorization endpoint accepts client keyturn-demo/m);
-    expect(result.stderr).toMatch(/^1 error, 0 warnings, \d+ checks passed/m);
+    expect(result.stdout).toMatch(/^ {4}fix: .*keyturn doctor --report/m);
+    expect(result.stdout).toMatch(/^✓ The authorization endpoint accepts client keyturn-demo/m);
+    expect(result.stdout).toMatch(/^1 error, 0 warnings, \d+ checks passed/m);
   });
 
   it("names a clock hours away from the provider's Date header (clock_skew)", async () => {
@@ -219,12 +220,15 @@ describe('keyturn doctor against the embedded issuer', () => {
     }
   });
 
-  it('names the process holding the redirect port (port_in_use), by pid', async () => {
+  it('names the process holding the redirect port (port_in_use), by pid and name, never its arguments', async () => {
+    // A dev server started with a secret on its command line: the shareable report must not carry it.
+    const argument = '--api-key=sk-holder-argument-secret-0123456789';
     const holder: ChildProcess = spawn(
       process.execPath,
       [
         '-e',
         `require('net').createServer().listen(${HELD_PORT}, '127.0.0.1', () => console.log('listening'))`,
+        argument,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -233,17 +237,23 @@ describe('keyturn doctor against the embedded issuer', () => {
         holder.stdout?.once('data', () => resolve());
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
+      const home = await freshHome();
+      const reportFile = join(home, 'report.md');
       const { report } = await runDoctor(
-        provider({ redirectUri: `http://127.0.0.1:${HELD_PORT}/auth/callback` }),
-        {
-          home: await freshHome(),
-        },
+        [...provider({ redirectUri: `http://127.0.0.1:${HELD_PORT}/auth/callback` }), '--report', reportFile],
+        { home },
       );
       expect(codes(report)).toEqual(['port_in_use']);
       const held = finding(report, 'port_in_use');
       expect(held.evidence).toMatchObject({ port: HELD_PORT, pid: holder.pid, process_name: 'node' });
       expect(held.detail).toContain(`pid ${holder.pid}`);
       expect(held.fix).toContain(`kill ${holder.pid}`);
+      const markdown = await readFile(reportFile, 'utf8');
+      expect(markdown).toContain(`pid ${holder.pid}`);
+      for (const shared of [JSON.stringify(report), markdown]) {
+        expect(shared).not.toContain('holder-argument-secret');
+        expect(shared).not.toContain('createServer');
+      }
     } finally {
       holder.kill();
     }

@@ -148,7 +148,7 @@ describe('the keyring store with a real Secret Service', () => {
 
       const status = await runCli(['status', ...args], { env });
       expect(status.code, status.stderr).toBe(0);
-      expect(status.stderr).toMatch(/Store: keyring Secret Service/);
+      expect(status.stdout).toMatch(/Store: keyring Secret Service/);
 
       const logout = await runCli(['logout', ...args], { env });
       expect(logout.code, logout.stderr).toBe(0);
@@ -207,7 +207,7 @@ describe('without a usable keyring', () => {
 
       const status = await runCli(['status'], { env });
       expect(status.code, status.stderr).toBe(0);
-      expect(status.stderr).toMatch(
+      expect(status.stdout).toMatch(
         /Store: file .*auth\.json \(auto: the OS keyring \(Secret Service\) is not usable here: no D-Bus session bus/,
       );
       expect(status.stderr).not.toMatch(/warning/);

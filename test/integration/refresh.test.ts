@@ -126,9 +126,9 @@ describe('a refresh token the provider no longer knows', () => {
     });
     const human = await runCli(['status', ...session.args], { env: session.env });
     expect(human.code).toBe(3);
-    expect(human.stderr).toContain('Was signed in as Demo User');
-    expect(human.stderr).toContain('✗ Refresh token rejected by the provider');
-    expect(human.stderr).not.toContain('✓ Refresh token held');
+    expect(human.stdout).toContain('Was signed in as Demo User');
+    expect(human.stdout).toContain('✗ Refresh token rejected by the provider');
+    expect(human.stdout).not.toContain('✓ Refresh token held');
 
     // The second call fails at once with the same message, and the provider sees nothing.
     const requestsBefore = issuer.stats.tokenRequests;

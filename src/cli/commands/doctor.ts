@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { KeyturnError } from '../../core/errors.js';
 import { formatFindings, renderMarkdown, summaryLine, type Severity } from '../../core/diagnosis.js';
 import type { CommandContext } from '../context.js';
+import type { Style } from '../output.js';
 
 export interface DoctorOptions {
   timeout: number;
@@ -11,7 +12,7 @@ export interface DoctorOptions {
   issuer?: string;
 }
 
-const COLOURS: Record<Severity, string> = { error: '31', warning: '33', info: '2', ok: '32' };
+const STYLES: Record<Severity, Style> = { error: 'error', warning: 'warning', info: 'dim', ok: 'ok' };
 
 /**
  * `keyturn doctor`: one line per check (✓ / ! / ✗), the cause and the fix under each problem, like
@@ -56,18 +57,17 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
   }
   if (ctx.json) ctx.output.json(report);
   else {
-    const paint = (severity: Severity, text: string) =>
-      ctx.output.colour ? `\u001b[${COLOURS[severity]}m${text}\u001b[0m` : text;
+    // The human result goes to stdout (`keyturn doctor | grep`), like `status`; progress stays on stderr.
     const where = profile.resource ?? profile.issuer ?? profile.tokenEndpoint ?? 'no issuer';
-    ctx.output.info(
+    ctx.output.result(
       target === undefined
         ? `keyturn doctor: profile ${profile.name}, ${where}${profile.clientId ? `, client ${profile.clientId}` : ''}`
         : `keyturn doctor --codex: OpenAI Codex CLI at ${target.settings.codex_home ?? '?'}, ${where}, client ${profile.clientId ?? '?'}`,
     );
     for (const line of formatFindings(report)) {
-      ctx.output.info(line.text.startsWith('    ') ? line.text : paint(line.severity, line.text));
+      ctx.output.result(line.text, line.text.startsWith('    ') ? undefined : STYLES[line.severity]);
     }
-    ctx.output.info(`${summaryLine(report)} (${(context.durationMs / 1000).toFixed(1)} s).`);
+    ctx.output.result(`${summaryLine(report)} (${(context.durationMs / 1000).toFixed(1)} s).`);
   }
   if (options.report !== undefined)
     ctx.output.info(`Report written to ${options.report} (secrets redacted).`);

@@ -6,10 +6,13 @@ export interface LoginOptions {
   device?: boolean;
   apiKey?: boolean;
   open?: boolean;
-  timeout: number;
+  /** Seconds; unset: 300 for the browser, the code's lifetime for --device. */
+  timeout?: number;
   /** Cancel another keyturn login that holds the redirect port, without asking. */
   cancelOther?: boolean;
 }
+
+const BROWSER_TIMEOUT_SECONDS = 300;
 
 export async function runLogin(ctx: CommandContext, options: LoginOptions): Promise<void> {
   if (options.device === true && options.apiKey === true) {
@@ -38,7 +41,10 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
   }
   if (options.device === true) {
     const { runDeviceLogin } = await import('./login-device.js');
-    return runDeviceLogin(ctx, { profile, timeout: options.timeout });
+    return runDeviceLogin(ctx, {
+      profile,
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    });
   }
   const { loginWithBrowser } = await import('../../flows/login-browser.js');
   const resource = profile.resource;
@@ -51,7 +57,7 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
   const { terminalLines } = await import('../stdin.js');
   const pastedLines = process.stdin.isTTY === true ? terminalLines : undefined;
   const browser = {
-    timeoutSeconds: options.timeout,
+    timeoutSeconds: options.timeout ?? BROWSER_TIMEOUT_SECONDS,
     // Where no browser can be opened, do not try: print the URL and wait.
     open: wantOpen && environment.canOpenBrowser,
     onAuthorizationUrl: (url: string) => explainEnvironment(ctx, environment, url, wantOpen),

@@ -54,6 +54,7 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const { getStatus } = await import('../../flows/status.js');
   const report = await getStatus(ctx.deps, profile);
   if (ctx.json) ctx.output.json(report);
-  else for (const line of formatStatus(report)) ctx.output.info(line);
+  // The human report is the result: stdout, so `keyturn status | grep` sees it.
+  else for (const line of formatStatus(report)) ctx.output.result(line);
   return report.state === 'sign_in_required' ? exitCodeFor(new KeyturnError('refresh_rejected', '')) : 0;
 }
