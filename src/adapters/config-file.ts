@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { KeyturnError } from '../core/errors.js';
 import type { ConfigFile } from '../core/config.js';
 
@@ -24,7 +25,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
     if (parsed.default_profile !== undefined && typeof parsed.default_profile !== 'string') {
       throw new Error('default_profile must be a string');
     }
-    return parsed as ConfigFile;
+    return anchorPaths(parsed as ConfigFile, dirname(path));
   } catch (error) {
     throw new KeyturnError(
       'config_invalid',
@@ -34,4 +35,25 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
       },
     );
   }
+}
+
+/** The settings of a profile that name files. */
+const PATH_KEYS = ['ca_file'] as const;
+
+/**
+ * A relative path in config.toml means a file beside config.toml, never one in the current folder:
+ * otherwise a repository could plant `ca.pem` for whoever runs keyturn inside it. (`--ca-file` and
+ * KEYTURN_CA_FILE stay relative to the current folder, as users expect of a flag.)
+ */
+function anchorPaths(config: ConfigFile, folder: string): ConfigFile {
+  for (const table of Object.values(config.profiles ?? {})) {
+    if (typeof table !== 'object' || table === null) continue;
+    const settings = table as Record<string, unknown>;
+    for (const key of PATH_KEYS) {
+      const value = settings[key];
+      if (typeof value === 'string' && value !== '' && !isAbsolute(value))
+        settings[key] = resolve(folder, value);
+    }
+  }
+  return config;
 }

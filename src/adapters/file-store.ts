@@ -1,8 +1,11 @@
-import { chmod, mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KeyturnError } from '../core/errors.js';
 import type { Credentials } from '../core/credentials.js';
 import { STORE_VERSION, type AuthFile, type CredentialStore } from '../core/store.js';
+import { untrustedFolder } from '../core/folder-trust.js';
 import { withFileLock } from './lock.js';
 
 function unreadable(path: string, why: string, cause?: unknown): KeyturnError {
@@ -71,6 +74,7 @@ export class FileStore implements CredentialStore {
   }
 
   async readAll(): Promise<AuthFile | undefined> {
+    await assertTrustedFolder(dirname(this.path));
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -113,7 +117,9 @@ export class FileStore implements CredentialStore {
   /** Read-modify-write under the store lock; `change` returns false when nothing changed. */
   async update(change: (profiles: Record<string, Credentials>) => boolean): Promise<void> {
     const dir = dirname(this.path);
+    // A folder keyturn creates is 0700 from the start; one it finds must already be fit for secrets.
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    await assertTrustedFolder(dir);
     await withFileLock(`${this.path}.lock`, async () => {
       const doc = (await this.readAll()) ?? { version: STORE_VERSION, profiles: {} };
       if (!change(doc.profiles)) return;
@@ -122,6 +128,22 @@ export class FileStore implements CredentialStore {
     });
   }
 }
+
+/** Refuses a credential folder another user owns or can write into (core/folder-trust.ts). */
+export async function assertTrustedFolder(dir: string, platform: string = process.platform): Promise<void> {
+  // Windows folders carry ACLs, not modes; the user profile's folders are private already.
+  if (platform === 'win32' || process.getuid === undefined) return;
+  const facts = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (facts === undefined) return;
+  const problem = untrustedFolder(dir, facts, process.getuid());
+  if (problem !== undefined) throw problem;
+}
+
+/** Our temporary files: `<file>.<digits>`, as write-file-atomic named them before. */
+const TEMPORARY = /^\d+$/;
 
 /**
  * Every write happens under the lock, so a temporary file found while holding it belongs to a writer
@@ -132,17 +154,34 @@ async function removeLeftovers(path: string): Promise<void> {
   const prefix = `${basename(path)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
-    // write-file-atomic names its temporary files `<file>.<number>`.
-    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) {
+    if (name.startsWith(prefix) && TEMPORARY.test(name.slice(prefix.length))) {
       await unlink(join(dir, name)).catch(() => undefined);
     }
   }
 }
 
-/** Temporary file in the same folder, fsync, rename: the old or the new content, never half. */
+/**
+ * Temporary file in the same folder, fsync, rename: the old or the new content, never half. The
+ * temporary file is created new (O_EXCL) and never through a symlink (O_NOFOLLOW), with mode 0600
+ * from its first byte; write-file-atomic opens it with plain 'w', which follows a planted symlink.
+ */
 export async function writeAtomic(path: string, content: string): Promise<void> {
-  const { default: writeFileAtomic } = await import('write-file-atomic');
-  await writeFileAtomic(path, content, { mode: 0o600, fsync: true });
-  // write-file-atomic keeps an existing file's mode; the store is always 0600.
-  await chmod(path, 0o600);
+  const temporary = `${path}.${process.pid}${randomInt(1e9, 1e10)}`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  const file = await open(temporary, flags, 0o600);
+  try {
+    await file.writeFile(content, 'utf8');
+    await file.sync();
+    await file.close();
+    // rename replaces a symlink at `path` itself, never the file it points to.
+    await rename(temporary, path);
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  // The folder entry too, so the rename survives a power loss.
+  const folder = await open(dirname(path), constants.O_RDONLY).catch(() => undefined);
+  await folder?.sync().catch(() => undefined);
+  await folder?.close();
 }

@@ -5,13 +5,15 @@
  * here with one file read; every other case — other commands, refresh, keyring, errors — goes to the
  * full CLI (cli.js), which loads only what its command needs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { resolvePaths } from '../adapters/paths.js';
 import { resolveProfile, type ConfigFile, type ProfileFlags } from '../core/config.js';
 import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
 import { STORE_VERSION } from '../core/store.js';
 import { resourceStoreKey } from '../core/mcp.js';
+import { untrustedFolder } from '../core/folder-trust.js';
 import type { Credentials } from '../core/credentials.js';
 import { checkBinding, deadSignIn, toAccessToken } from '../flows/token.js';
 
@@ -69,6 +71,15 @@ function readJson(path: string): unknown {
   }
 }
 
+function trustedFolder(dir: string): boolean {
+  if (process.platform === 'win32' || process.getuid === undefined) return true;
+  try {
+    return untrustedFolder(dir, statSync(dir), process.getuid()) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The stored credentials when they can be served as they are: file store, bound to the configured
  * provider, not dead, the access token valid for `minTtl` more seconds. Undefined otherwise.
@@ -95,6 +106,8 @@ function validCredentials(
     return undefined;
   }
   if (profile.store === 'keyring') return undefined;
+  // A credential folder others can write into: the full CLI refuses it with store_insecure.
+  if (!trustedFolder(dirname(paths.authFile))) return undefined;
   const doc = readJson(paths.authFile) as
     { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
   if (doc === undefined || doc.version !== STORE_VERSION) return undefined;
