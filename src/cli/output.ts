@@ -83,11 +83,23 @@ export function createOutput(options: OutputOptions): CliOutput {
               cause: thrown,
             },
           );
-      if (options.json) stdout.write(`${inertJson(error.toJSON())}\n`);
+      // An error quotes what a provider said, and a provider may echo a token back: cut what looks like
+      // one (results, such as `token`'s, hand tokens over on purpose and are not cut).
+      if (options.json) stdout.write(`${inertJson(redactStrings(error.toJSON()))}\n`);
       // A message and its fix are one line each: a newline from outside cannot forge a `fix:` line.
-      line(`${paint('error', `error[${error.code}]:`)} ${inert(error.message)}`);
-      line(`${paint('ok', 'fix:')} ${inert(error.fix)}`);
+      line(`${paint('error', `error[${error.code}]:`)} ${inert(redactText(error.message))}`);
+      line(`${paint('ok', 'fix:')} ${inert(redactText(error.fix))}`);
       if (options.debug && thrown instanceof Error && thrown.stack) line(text(thrown.stack));
     },
   };
+}
+
+/** Every string in a JSON value, redacted (core/redact.ts); the structure stays as it was. */
+function redactStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactStrings);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item)]));
+  }
+  return value;
 }

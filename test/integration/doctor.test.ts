@@ -228,6 +228,7 @@ describe('keyturn doctor against the embedded issuer', () => {
       [
         '-e',
         `require('net').createServer().listen(${HELD_PORT}, '127.0.0.1', () => console.log('listening'))`,
+        '--',
         argument,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
