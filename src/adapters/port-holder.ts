@@ -21,13 +21,11 @@ export async function findPortHolder(
 /** Another keyturn login waits on the port: the one holder we may ask to stop. */
 const isKeyturn = (command: string): boolean => /keyturn|dist[/\\]cli\.js/i.test(command);
 
-/**
- * The command line decides `keyturn` and goes no further: its arguments may be secrets (a token on
- * the command line of a dev server), and the holder ends up in the shareable `doctor --report`.
- */
+/** The command line only tells who the holder is: it never reaches a message (core/port-in-use.ts). */
 function holderOf(pid: number, name: string, command: string): PortHolder {
   const holder: PortHolder = { pid };
   if (name !== '') holder.name = name;
+  if (command !== '') holder.command = command.slice(0, 200);
   if (isKeyturn(command)) holder.keyturn = true;
   return holder;
 }

@@ -1,12 +1,11 @@
 import { KeyturnError } from './errors.js';
+import { octal } from './file-modes.js';
 
 /** What the OS says of a folder: its permission bits and its owner. */
 export interface FolderFacts {
   mode: number;
   uid: number;
 }
-
-const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 
 /**
  * The credential folder is trusted no more than ssh trusts ~/.ssh (sshd's StrictModes): another

@@ -4,6 +4,11 @@ import { KeyturnError } from './errors.js';
 export interface PortHolder {
   pid?: number;
   name?: string;
+  /**
+   * The command line, to tell who it is (another keyturn or Codex login). Never shown nor put in
+   * evidence: its arguments may be secrets, and the holder ends up in the shareable report.
+   */
+  command?: string;
   /** The holder is another keyturn login that can be asked to stop. */
   keyturn?: boolean;
 }

@@ -9,6 +9,7 @@ import { KeyturnError } from '../../src/core/errors.js';
 import { maskSecret } from '../../src/core/credentials.js';
 import { isServedHost } from '../../src/core/callback.js';
 import { openBrowser } from '../../src/adapters/browser.js';
+import { portInUseError } from '../../src/core/port-in-use.js';
 import { hasActiveControl } from '../helpers/control-characters.js';
 
 const ESC = '\u001b';
@@ -177,6 +178,26 @@ describe('opening the browser', () => {
       expect(await openBrowser('http://localhost/', { ...env, BROWSER: browser }, 'linux', 200)).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the holder of a busy port, in a message', () => {
+  it('is named by process name and pid; its command line (arguments may be secrets) never shows', () => {
+    const error = portInUseError({
+      port: 1455,
+      platform: 'linux',
+      holder: { pid: 4242, name: 'node', command: 'node server.js --api-key=sk-in-argv-0123456789abcdef' },
+    });
+    expect(error.message).toContain('node (pid 4242)');
+    for (const text of [
+      error.message,
+      error.fix,
+      JSON.stringify(error.evidence),
+      JSON.stringify(error.toJSON()),
+    ]) {
+      expect(text).not.toContain('sk-in-argv');
+      expect(text).not.toContain('server.js');
     }
   });
 });
