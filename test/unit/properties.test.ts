@@ -16,7 +16,8 @@ import { parseAuthFile } from '../../src/adapters/file-store.js';
 import { oauthFailure } from '../../src/adapters/oauth.js';
 import { createOutput } from '../../src/cli/output.js';
 
-const RUNS = 10_000;
+// scripts/mutation.mjs lowers this (PROPERTY_RUNS) to keep thousands of mutants affordable.
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
 /** 10,000 runs of openid-client's request and response processing: seconds alone, minutes on a busy CI. */
 const ASYNC_TIMEOUT_MS = 600_000;
 /** A secret no message may show: long and distinctive, so a partial echo is caught too. */
