@@ -79,7 +79,7 @@ describe('login with the redirect URL pasted into the terminal', () => {
       env,
     });
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stderr).toContain('Signed in as Demo User');
+    expect(status.stdout).toContain('Signed in as Demo User');
   });
 
   it('refuses a URL whose state is not this sign-in’s, and keeps waiting for the right one', async () => {
