@@ -246,7 +246,10 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
     // Only a refresh has a refresh token to lose: the same words elsewhere (Keycloak's "Session not
     // active" at the code exchange) are about that exchange, judged by the OAuth error itself.
     const rule = matched?.code === 'refresh_rejected' && facts.phase !== 'refresh' ? undefined : matched;
-    let code: ErrorCode | undefined = rule?.code ?? OAUTH_ERRORS[facts.oauthError];
+    // Own keys only: an `error` named after an Object.prototype member (`toString`) is an unknown error.
+    let code: ErrorCode | undefined =
+      rule?.code ??
+      (Object.hasOwn(OAUTH_ERRORS, facts.oauthError) ? OAUTH_ERRORS[facts.oauthError] : undefined);
     if (code === 'refresh_rejected' && facts.phase !== 'refresh') code = 'invalid_grant';
     if (code === 'invalid_grant' && facts.phase === 'refresh') code = 'refresh_rejected';
     if (code === undefined) code = facts.status === 429 ? 'rate_limited' : undefined;

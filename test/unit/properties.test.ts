@@ -93,8 +93,8 @@ describe('OAuth error answers (core/classify.ts)', () => {
     'userinfo',
     'connection',
   ];
-  // Names that Object.prototype holds (`toString`, `constructor`) are left out: classify.ts looks the
-  // error up in a plain object, so `error=toString` yields no catalog code (reported to "http").
+  // Names that Object.prototype holds (`toString`, `constructor`, `__proto__`) are generated too: they
+  // must be unknown errors, not the prototype's members.
   const oauthErrors = fc.oneof(
     fc.constantFrom(
       'invalid_grant',
@@ -111,7 +111,8 @@ describe('OAuth error answers (core/classify.ts)', () => {
       'unsupported_grant_type',
       'refresh_token_expired',
     ),
-    fc.string({ maxLength: 30 }).filter((name) => !(name in Object.prototype)),
+    fc.constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty'),
+    fc.string({ maxLength: 30 }),
   );
   const facts = fc.record(
     {
