@@ -175,6 +175,12 @@ function pathOnly(url: string): string {
 /** The facts of every answer that was not a plain success, keyed by its Response. */
 const answered = new WeakMap<object, ResponseFacts>();
 
+/** A Response remade from another (the OAuth answer normaliser's) keeps the other's facts. */
+export function inheritResponseFacts(from: Response, to: Response): void {
+  const facts = answered.get(from);
+  if (facts !== undefined) answered.set(to, facts);
+}
+
 /**
  * The facts the HTTP layer kept about an answer, found on a thrown error: openid-client's errors
  * carry the Response as `response` (ResponseBodyError, WWWAuthenticateChallengeError) or as

@@ -4,6 +4,7 @@ import { classifyExchange, type ExchangeFacts, type ExchangePhase } from '../cor
 import { assertSecureUrl, isLoopbackHost, type Profile } from '../core/config.js';
 import type { McpBinding } from '../core/mcp.js';
 import { NetworkError, responseFactsOf, type HttpClient } from './http.js';
+import { normalisingFetch } from './oauth-fetch.js';
 
 /**
  * The thin wrapper over openid-client v6: every protocol step is the library's; this file only
@@ -35,6 +36,8 @@ export async function configure(
   };
   for (const [key, value] of Object.entries(explicit)) if (value !== undefined) assertSecureUrl(value, key);
 
+  // Every answer openid-client reads passes the one normaliser (providers as they really answer).
+  const fetch = normalisingFetch(http.fetch) as unknown as oidc.CustomFetch;
   let config: oidc.Configuration;
   if (profile.issuer === undefined || profile.tokenEndpoint !== undefined) {
     const issuer = profile.issuer ?? new URL(profile.tokenEndpoint as string).origin;
@@ -48,7 +51,7 @@ export async function configure(
     const issuerUrl = assertSecureUrl(profile.issuer, 'issuer');
     try {
       config = await oidc.discovery(issuerUrl, profile.clientId, metadata, auth, {
-        [oidc.customFetch]: http.fetch as unknown as oidc.CustomFetch,
+        [oidc.customFetch]: fetch,
         ...(issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname)
           ? { execute: [oidc.allowInsecureRequests] }
           : {}),
@@ -63,7 +66,7 @@ export async function configure(
       if (value !== undefined) (server as unknown as Record<string, string>)[key] = value;
     }
   }
-  config[oidc.customFetch] = http.fetch as unknown as oidc.CustomFetch;
+  config[oidc.customFetch] = fetch;
   if (options.timeoutSeconds !== undefined) config.timeout = options.timeoutSeconds;
   return config;
 }

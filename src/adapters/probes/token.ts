@@ -2,6 +2,7 @@ import type { Profile } from '../../core/config.js';
 import { KeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
 import type { HttpClient } from '../http.js';
+import { normalisingFetch } from '../oauth-fetch.js';
 import { oauthFailure, oidc, type OAuthConfig } from '../oauth.js';
 import { severityOf } from './authorization.js';
 
@@ -25,7 +26,7 @@ export async function probeToken(
     client_id: config.clientMetadata().client_id,
   };
   // This probe's own client: its last failure (an HTML 403's status, server, excerpt) is read below.
-  config[oidc.customFetch] = http.fetch as unknown as oidc.CustomFetch;
+  config[oidc.customFetch] = normalisingFetch(http.fetch) as unknown as oidc.CustomFetch;
   const state = oidc.randomState();
   // The callback a browser would bring back, with a code no provider ever issued.
   const callback = new URL(profile.redirectUri);
