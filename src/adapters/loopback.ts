@@ -21,8 +21,11 @@ export type { PortHolder };
 export interface CallbackServerOptions {
   redirectUri: string;
   expectedState: string;
-  /** Take another free port when the configured one is busy (RFC 8252 §7.3 providers only). */
-  portFallback?: boolean;
+  /**
+   * When the configured port is busy: `true` takes any free port (RFC 8252 §7.3 providers only); a
+   * list tries those ports in order (other registered redirect URIs).
+   */
+  portFallback?: boolean | number[];
   /** Who holds a busy port, for the error message. */
   findPortHolder?: (port: number) => Promise<PortHolder | undefined>;
   /** The application named on the pages the browser shows (default keyturn). */
@@ -224,11 +227,13 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       if (index > 0 && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
       await close();
       if (code === 'EADDRINUSE' || code === 'EACCES') {
-        if (options.portFallback === true && index === 0) {
+        const fallback = options.portFallback;
+        if (index === 0 && (fallback === true || (Array.isArray(fallback) && fallback.length > 0))) {
+          const [next = 0, ...rest] = fallback === true ? [0] : fallback;
           return startCallbackServer({
             ...options,
-            portFallback: false,
-            redirectUri: withPort(configured, 0),
+            portFallback: rest.length > 0 ? rest : false,
+            redirectUri: withPort(configured, next),
           });
         }
         throw await portInUse(port, host, code, options.findPortHolder);

@@ -13,7 +13,15 @@ export interface Profile {
   clientSecret?: string;
   scopes: string[];
   redirectUri: string;
-  redirectPortFallback: boolean;
+  /**
+   * May another loopback port be used when the redirect port is busy: `true` any free port (RFC 8252
+   * §7.3 providers), or the other registered ports, in order (the seeds' CLI falls back from 1455 to 1457).
+   */
+  redirectPortFallback: boolean | number[];
+  /** Extra authorization request parameters (`audience`, `access_type`, `prompt`, …). */
+  authorizeParams?: Record<string, string>;
+  /** Extra token request parameters (`audience`, `resource`). */
+  tokenParams?: Record<string, string>;
   caFile?: string;
   store: 'file' | 'keyring' | 'auto';
   /** `keyturn credential git`: the username it answers (default `oauth2`) and the hosts it answers for. */
@@ -130,10 +138,16 @@ export function resolveProfile(
   }
   if (table.scopes !== undefined) profile.scopes = parseScopes(table.scopes, `profiles.${name}.scopes`);
   if (table.redirect_port_fallback !== undefined) {
-    if (typeof table.redirect_port_fallback !== 'boolean') {
-      throw configError(`profiles.${name}.redirect_port_fallback must be true or false.`);
-    }
-    profile.redirectPortFallback = table.redirect_port_fallback;
+    profile.redirectPortFallback = parsePortFallback(
+      table.redirect_port_fallback,
+      `profiles.${name}.redirect_port_fallback`,
+    );
+  }
+  for (const [key, field] of [
+    ['authorize_params', 'authorizeParams'],
+    ['token_params', 'tokenParams'],
+  ] as const) {
+    if (table[key] !== undefined) profile[field] = parseParams(table[key], `profiles.${name}.${key}`);
   }
   if (table.store !== undefined) profile.store = parseStore(table.store, `profiles.${name}.store`);
   if (table.git_hosts !== undefined)
@@ -194,6 +208,49 @@ function parseList(value: unknown, where: string): string[] {
     throw configError(`${where} must be a list of strings.`);
   }
   return list as string[];
+}
+
+function parsePortFallback(value: unknown, where: string): boolean | number[] {
+  if (typeof value === 'boolean') return value;
+  const valid = (port: unknown): port is number =>
+    typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536;
+  if (Array.isArray(value) && value.length > 0 && value.every(valid)) return value;
+  throw configError(`${where} must be true, false or a list of ports (for example [1457]).`);
+}
+
+/** Parameters the protocol sets itself cannot be overridden from config: they carry the security. */
+const RESERVED_PARAMS = new Set([
+  'client_id',
+  'client_secret',
+  'response_type',
+  'redirect_uri',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'code',
+  'code_verifier',
+  'grant_type',
+  'refresh_token',
+  'device_code',
+  'scope',
+]);
+
+function parseParams(value: unknown, where: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`${where} must be a table of strings (for example { audience = "https://api" }).`);
+  }
+  const params: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') throw configError(`${where}.${key} must be a string.`);
+    if (RESERVED_PARAMS.has(key)) {
+      throw configError(
+        `${where}.${key} cannot be set: keyturn sends ${key} itself${key === 'scope' ? ' (use `scopes`)' : ''}.`,
+      );
+    }
+    params[key] = item;
+  }
+  return params;
 }
 
 function parseStore(value: unknown, where: string): Profile['store'] {

@@ -314,3 +314,26 @@ export function matchProviderRule(error: string, description: string | undefined
       (rule.description === undefined || (description !== undefined && rule.description.test(description))),
   );
 }
+
+/**
+ * The scopes to request from a provider: `offline_access` (OIDC Core §11) only where the provider's
+ * `scopes_supported` lists it, or lists nothing. Google lists `["openid","email","profile"]` and shows
+ * an `invalid_scope` error page for anything else; it gives refresh tokens for `access_type=offline`.
+ * `dropped` names what was left out, so that `status` and `doctor` can say no refresh token will come.
+ */
+export function scopesToRequest(
+  scopes: readonly string[],
+  scopesSupported: unknown,
+): { scopes: string[]; dropped: string[] } {
+  if (!Array.isArray(scopesSupported) || scopesSupported.length === 0) {
+    return { scopes: [...scopes], dropped: [] };
+  }
+  const listed = new Set(scopesSupported.filter((s): s is string => typeof s === 'string'));
+  const dropped = scopes.filter((s) => s === 'offline_access' && !listed.has(s));
+  return { scopes: scopes.filter((s) => !dropped.includes(s)), dropped };
+}
+
+/** Said at sign-in (and by `status`/`doctor`) when the provider will give no refresh token. */
+export function noRefreshNotice(dropped: readonly string[]): string {
+  return `The provider does not list ${dropped.join(', ')} among its scopes: no refresh token will be asked for, so you will sign in again when the access token expires (unless the profile's \`authorize_params\` ask for one the provider's way, e.g. \`access_type = "offline"\` for Google).`;
+}

@@ -3,6 +3,9 @@ import { requireProvider, type Profile } from '../core/config.js';
 import { classifyExchange } from '../core/classify.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import { startCallbackServer, type CallbackServer } from '../adapters/loopback.js';
+import { preflightAuthorization } from '../adapters/probes/authorization.js';
+import { authorizationParameters } from '../core/authorization-request.js';
+import { noRefreshNotice } from '../core/providers.js';
 import { emit, type Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
@@ -80,20 +83,21 @@ export async function loginWithBrowser(
         'Callback',
         `listening on ${callback.redirectUri} (loopback only) for the browser's answer`,
       );
-      const parameters: Record<string, string> = {
-        redirect_uri: callback.redirectUri,
-        code_challenge: codeChallenge,
-        code_challenge_method: 'S256',
+      const { parameters, droppedScopes } = authorizationParameters(profile, server.scopes_supported, {
+        redirectUri: callback.redirectUri,
+        codeChallenge,
         state,
-      };
-      // No scope at all leaves the parameter out (RFC 6749 §3.3: the server's default).
-      if (profile.scopes.length > 0) parameters.scope = profile.scopes.join(' ');
+        nonce,
+      });
+      if (droppedScopes.length > 0) output.info(noRefreshNotice(droppedScopes));
       // RFC 8707 §2.1: a sign-in for one resource names it (MCP servers).
       if (profile.mcp !== undefined) parameters.resource = profile.mcp.resource;
-      if (profile.scopes.includes('openid')) parameters.nonce = nonce;
-      // offline_access needs consent to be asked for at most OIDC providers (OIDC Core §11).
-      if (profile.scopes.includes('offline_access')) parameters.prompt = 'consent';
       const authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).toString();
+      // Pre-flight: where the provider would show an error page instead of redirecting back (unknown
+      // client, unregistered redirect URI, invalid scope), fail now rather than wait for a callback.
+      output.debug(`pre-flight: asking ${server.authorization_endpoint} whether it accepts this sign-in`);
+      const refused = await preflightAuthorization(http, authorizationUrl, callback.redirectUri);
+      if (refused !== undefined) throw refused;
       emit(deps, { type: 'authorization_url', url: authorizationUrl });
       input.onAuthorizationUrl?.(authorizationUrl);
       if (input.open) {
@@ -149,6 +153,11 @@ export async function loginWithBrowser(
       let tokens;
       try {
         const callbackUrl = result.currentUrl;
+        const extra = {
+          ...profile.tokenParams,
+          ...(profile.mcp === undefined ? {} : { resource: profile.mcp.resource }),
+        };
+        const tokenRequestParameters = Object.keys(extra).length === 0 ? undefined : extra;
         tokens = await retrying(deps, () =>
           oidc
             .authorizationCodeGrant(
@@ -158,10 +167,10 @@ export async function loginWithBrowser(
                 pkceCodeVerifier: codeVerifier,
                 expectedState: state,
                 ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
-                idTokenExpected: profile.scopes.includes('openid'),
+                idTokenExpected: parameters.scope?.split(' ').includes('openid') === true,
               },
-              // RFC 8707 §2.2: the token request names the resource too (MCP servers).
-              profile.mcp === undefined ? undefined : { resource: profile.mcp.resource },
+              // token_params, and (RFC 8707 §2.2) the resource again for MCP servers.
+              tokenRequestParameters,
             )
             .catch((error: unknown) => {
               throw oauthFailure(error, 'token');

@@ -3,6 +3,7 @@ import type { AppText } from '../core/app.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import type { ProgressEvent } from '../core/progress.js';
+import { noRefreshNotice, scopesToRequest } from '../core/providers.js';
 import { emit, type Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
@@ -82,12 +83,18 @@ export async function loginWithDevice(
       );
     }
 
+    const { scopes, dropped } = scopesToRequest(profile.scopes, server.scopes_supported);
+    if (dropped.length > 0) deps.output.info(noRefreshNotice(dropped));
     deps.output.step('Device code', `asking ${server.device_authorization_endpoint} for a user code`);
     let authorization: oidc.DeviceAuthorizationResponse;
     try {
       authorization = await retrying(deps, () =>
         oidc
-          .initiateDeviceAuthorization(config, { scope: profile.scopes.join(' ') })
+          .initiateDeviceAuthorization(config, {
+            // RFC 8628 §3.1: the device authorization request carries what an authorization request would.
+            ...profile.authorizeParams,
+            scope: scopes.join(' '),
+          })
           .catch((error: unknown) => {
             throw oauthFailure(error, 'device_authorization');
           }),
@@ -121,7 +128,7 @@ export async function loginWithDevice(
           deps,
           () =>
             oidc
-              .pollDeviceAuthorizationGrant(config, granted, undefined, { signal: pollSignal })
+              .pollDeviceAuthorizationGrant(config, granted, profile.tokenParams, { signal: pollSignal })
               .catch((error: unknown) => {
                 throw pollSignal.aborted ? error : oauthFailure(error, 'device_poll');
               }),

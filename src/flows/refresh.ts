@@ -180,11 +180,15 @@ async function refreshWithRetry(
             Math.ceil(Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()) / 1000),
           );
           const requestedAt = nowSeconds(deps);
-          // RFC 8707 §2.2: a resource's refresh names the resource again.
+          // RFC 8707 §2.2: a resource's refresh names the resource again; token_params go along.
+          const parameters = {
+            ...profile.tokenParams,
+            ...(profile.mcp === undefined ? {} : { resource: profile.mcp.resource }),
+          };
           const tokens = await oidc.refreshTokenGrant(
             config,
             refreshToken,
-            profile.mcp === undefined ? undefined : { resource: profile.mcp.resource },
+            Object.keys(parameters).length === 0 ? undefined : parameters,
           );
           return { tokens, requestedAt };
         } catch (thrown) {

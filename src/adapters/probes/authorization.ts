@@ -1,5 +1,6 @@
 import { classifyExchange, readErrorPage } from '../../core/classify.js';
 import type { Profile } from '../../core/config.js';
+import { authorizationParameters } from '../../core/authorization-request.js';
 import type { KeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
 import { bodyExcerpt } from '../../core/redact.js';
@@ -42,7 +43,10 @@ export function readAuthorizationAnswer(
   if (answer.status >= 300 && answer.status < 400 && answer.location !== undefined) {
     const target = new URL(answer.location, answer.url);
     const error = target.searchParams.get('error');
-    if (sameEndpoint(target, new URL(redirectUri)) && error !== null) {
+    // Back to the redirect URI with an error (RFC 6749 §4.1.2.1), or to another registered callback
+    // with one (GitHub answers an unregistered redirect_uri so).
+    const oauthShaped = error !== null && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(error);
+    if (error !== null && (sameEndpoint(target, new URL(redirectUri)) || oauthShaped)) {
       const description = target.searchParams.get('error_description');
       return {
         refused: classifyExchange({
@@ -98,15 +102,12 @@ export async function probeAuthorization(
   const endpoint = config.serverMetadata().authorization_endpoint;
   if (endpoint === undefined) return [];
   const codeChallenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
-  const parameters: Record<string, string> = {
-    redirect_uri: profile.redirectUri,
-    scope: profile.scopes.join(' '),
-    code_challenge: codeChallenge,
-    code_challenge_method: 'S256',
+  const { parameters } = authorizationParameters(profile, config.serverMetadata().scopes_supported, {
+    redirectUri: profile.redirectUri,
+    codeChallenge,
     state: oidc.randomState(),
-  };
-  if (profile.scopes.includes('openid')) parameters.nonce = oidc.randomNonce();
-  if (profile.scopes.includes('offline_access')) parameters.prompt = 'consent';
+    nonce: oidc.randomNonce(),
+  });
   const url = oidc.buildAuthorizationUrl(config, parameters);
   const evidence = {
     url: `${url.origin}${url.pathname}`,
@@ -141,6 +142,56 @@ export async function probeAuthorization(
     ];
   }
   return [problem(verdict.refused, severityOf(verdict.refused), evidence)];
+}
+
+/** Causes a pre-flight is sure of: a login page would show the user an error instead of signing in. */
+const PREFLIGHT_FAILURES = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'redirect_uri_mismatch',
+  'invalid_scope',
+]);
+
+/**
+ * The pre-flight of `keyturn login`: asks the authorization endpoint for exactly the sign-in the browser
+ * will be sent to, without following redirects, and returns the error a provider would show the user
+ * on an error page (unknown client, unregistered redirect URI, invalid scope) instead of redirecting
+ * back. Anything else — a login page, a redirect to one, a bot challenge, no answer — is left to the
+ * browser: undefined.
+ */
+export async function preflightAuthorization(
+  http: HttpClient,
+  authorizationUrl: string,
+  redirectUri: string,
+  timeoutMs = 10_000,
+): Promise<KeyturnError | undefined> {
+  let answer: AuthorizationAnswer;
+  try {
+    const response = await http.fetch(authorizationUrl, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    answer = {
+      url: authorizationUrl,
+      status: response.status,
+      body: (await response.text().catch(() => '')).slice(0, 65_536),
+      ...optional('location', response.headers.get('location')),
+      ...optional('contentType', response.headers.get('content-type')),
+      ...optional('server', response.headers.get('server')),
+    };
+  } catch {
+    return undefined;
+  }
+  const verdict = readAuthorizationAnswer(answer, redirectUri);
+  if (
+    'refused' in verdict &&
+    verdict.refused.oauthError !== undefined &&
+    PREFLIGHT_FAILURES.has(verdict.refused.code)
+  ) {
+    return verdict.refused;
+  }
+  return undefined;
 }
 
 function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {

@@ -117,11 +117,12 @@ export function tryBind(host: string, port: number): Promise<string | undefined>
  */
 export async function checkRedirectPort(
   redirectUri: string,
-  fallback: boolean,
+  portFallback: boolean | number[],
   findPortHolder: (port: number) => Promise<PortHolder | undefined>,
 ): Promise<Finding> {
   const url = new URL(redirectUri);
   const port = Number(url.port || 80);
+  const fallback = portFallback !== false;
   const results = await Promise.all(bindAddresses(url.hostname).map((host) => tryBind(host, port)));
   // EADDRNOTAVAIL: no ::1 on this machine; the other address decides.
   const failure = results.find(
