@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHub, type GitHubStandIn } from '../providers/github.js';
 import { providerSession } from '../providers/session.js';
-import type { DoctorReport } from '../../src/core/diagnosis.js';
 
 /**
  * GitHub as documented (test/providers/github.ts): OAuth errors with HTTP 200, form-encoded answers
@@ -77,10 +76,8 @@ describe('GitHub OAuth app', () => {
       expect(shown).toMatchObject({ signed_in: true, has_refresh_token: false });
       expect(status.stdout).not.toContain(token.stdout.trim());
 
-      const doctor = await session.run(['doctor', '--json']);
-      const report = JSON.parse(doctor.stdout) as DoctorReport;
-      const bad = report.findings.filter((f) => f.severity === 'error' || f.severity === 'warning');
-      expect(bad, doctor.stdout).toEqual([]);
+      const { report, problems, stdout } = await session.doctor();
+      expect(problems, stdout).toEqual([]);
       expect(report.findings.find((f) => f.code === 'token_endpoint')?.severity).toBe('ok');
     } finally {
       await session.cleanup();

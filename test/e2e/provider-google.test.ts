@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogle, type GoogleStandIn } from '../providers/google.js';
 import { providerSession } from '../providers/session.js';
-import type { DoctorReport } from '../../src/core/diagnosis.js';
 
 /**
  * Google as documented (test/providers/google.ts): `verification_url`, polling answers with 428 and
@@ -114,10 +113,8 @@ describe('Google browser sign-in (desktop app)', () => {
       const status = JSON.parse((await offline.run(['status', '--json'])).stdout) as Record<string, unknown>;
       expect(status).toMatchObject({ has_refresh_token: true });
 
-      const doctor = await offline.run(['doctor', '--json']);
-      const report = JSON.parse(doctor.stdout) as DoctorReport;
-      const bad = report.findings.filter((f) => f.severity === 'error' || f.severity === 'warning');
-      expect(bad, doctor.stdout).toEqual([]);
+      const { report, problems, stdout } = await offline.doctor();
+      expect(problems, stdout).toEqual([]);
       expect(report.findings.find((f) => f.code === 'authorization_endpoint')?.severity).toBe('ok');
     } finally {
       await offline.cleanup();

@@ -195,6 +195,33 @@ export class StandInServer {
     throw new Error(`no device grant with user code ${userCode}`);
   }
 
+  /** A new device authorization (RFC 8628 §3.2): user codes of `groups` letters, e.g. [4, 4] → WDJB-MJHT. */
+  newDeviceGrant(
+    clientId: string,
+    scope: string,
+    lifetimeSeconds: number,
+    interval: number,
+    groups = [4, 4],
+  ): DeviceGrant {
+    const letters = 'BCDFGHJKLMNPQRSTVWXZ';
+    const bytes = randomBytes(groups.reduce((a, b) => a + b, 0));
+    let at = 0;
+    const userCode = groups
+      .map((n) => Array.from({ length: n }, () => letters[(bytes[at++] ?? 0) % letters.length]).join(''))
+      .join('-');
+    const grant: DeviceGrant = {
+      deviceCode: randomToken(),
+      userCode,
+      clientId,
+      scope,
+      expiresAt: Date.now() + lifetimeSeconds * 1000,
+      interval,
+      status: 'pending',
+    };
+    this.devices.set(grant.deviceCode, grant);
+    return grant;
+  }
+
   /** Issues a code for an approved authorization request (the consent page's Allow). */
   issueCode(pending: PendingCode): string {
     const code = randomToken();

@@ -132,25 +132,12 @@ export async function startGitHub(options: GitHubOptions): Promise<GitHubStandIn
 
   server.route('POST', '/login/device/code', (request) => {
     if (request.client.id !== client.clientId) return json(404, { error: 'Not Found' });
-    const deviceCode = randomToken();
-    const userCode = `${randomToken()
-      .replace(/[^A-Z]/gi, '')
-      .toUpperCase()
-      .slice(0, 4)
-      .padEnd(4, 'W')}-${randomToken()
-      .replace(/[^A-Z]/gi, '')
-      .toUpperCase()
-      .slice(0, 4)
-      .padEnd(4, 'H')}`;
-    server.devices.set(deviceCode, {
-      deviceCode,
-      userCode,
-      clientId: client.clientId,
-      scope: request.params.get('scope') ?? '',
-      expiresAt: Date.now() + 900_000,
+    const { deviceCode, userCode } = server.newDeviceGrant(
+      client.clientId,
+      request.params.get('scope') ?? '',
+      900,
       interval,
-      status: 'pending',
-    });
+    );
     return answer(request, {
       device_code: deviceCode,
       expires_in: 900,

@@ -212,26 +212,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
     const scope = request.params.get('scope') ?? '';
     if (scope.split(' ').some((s) => s !== '' && !DEVICE_SCOPES.has(s)))
       return json(400, { error: 'invalid_scope' });
-    const deviceCode = `AH-1${randomToken()}`;
-    const userCode = `${randomToken()
-      .replace(/[^A-Z]/g, '')
-      .slice(0, 3)
-      .padEnd(3, 'G')}-${randomToken()
-      .replace(/[^A-Z]/g, '')
-      .slice(0, 3)
-      .padEnd(3, 'Q')}-${randomToken()
-      .replace(/[^A-Z]/g, '')
-      .slice(0, 3)
-      .padEnd(3, 'V')}`;
-    server.devices.set(deviceCode, {
-      deviceCode,
-      userCode,
-      clientId: client.clientId,
-      scope,
-      expiresAt: Date.now() + 1_800_000,
-      interval,
-      status: 'pending',
-    });
+    const { deviceCode, userCode } = server.newDeviceGrant(client.clientId, scope, 1800, interval, [3, 3, 3]);
     return json(200, {
       device_code: deviceCode,
       user_code: userCode,

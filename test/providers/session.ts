@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCli, runCli, tempHome, URL_LINE, type CliResult, type RunningCli } from '../helpers/cli.js';
 import { CLEAN_ENV } from '../helpers/doctor.js';
+import type { DoctorReport, Finding } from '../../src/core/diagnosis.js';
 import { signInWithHttpBrowser, type BrowserVisit } from './browser.js';
 
 const VERIFICATION_URI = /open this page in a browser on any device:\s*\n\s*\n\s+(\S+)/;
@@ -42,6 +43,8 @@ export interface ProviderSession {
     extra?: string[],
     options?: Parameters<typeof signInWithHttpBrowser>[1],
   ): Promise<{ result: CliResult; visit: BrowserVisit | undefined }>;
+  /** `doctor --json`: the report, and its error and warning findings (a healthy setup has none). */
+  doctor(): Promise<{ report: DoctorReport; problems: Finding[]; stdout: string }>;
   /** Moves the stored access token's expiry to `seconds` from now (time passing, without the wait). */
   expireIn(seconds: number): Promise<void>;
   cleanup(): Promise<void>;
@@ -79,6 +82,12 @@ export async function providerSession(
       const url = await login.waitForStderr(URL_LINE).catch(() => undefined);
       if (url !== undefined) visit = await signInWithHttpBrowser(url[1] as string, options);
       return { result: await login.done, visit };
+    },
+    async doctor() {
+      const result = await runCli(['doctor', '--json'], { env: fullEnv });
+      const report = JSON.parse(result.stdout) as DoctorReport;
+      const problems = report.findings.filter((f) => f.severity === 'error' || f.severity === 'warning');
+      return { report, problems, stdout: result.stdout };
     },
     async expireIn(seconds) {
       const path = join(home, 'auth.json');
