@@ -101,6 +101,12 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   },
   {
     provider: 'Microsoft Entra',
+    error: 'authorization_declined',
+    code: 'access_denied',
+    note: 'Entra: the user declined the device sign-in (authorization_declined, its word for RFC 8628 access_denied).',
+  },
+  {
+    provider: 'Microsoft Entra',
     description: /AADSTS(50196|50199)\b/,
     code: 'rate_limited',
     note: 'Entra: too many requests in a loop (AADSTS50196).',
@@ -336,4 +342,133 @@ export function scopesToRequest(
 /** Said at sign-in (and by `status`/`doctor`) when the provider will give no refresh token. */
 export function noRefreshNotice(dropped: readonly string[]): string {
   return `The provider does not list ${dropped.join(', ')} among its scopes: no refresh token will be asked for, so you will sign in again when the access token expires (unless the profile's \`authorize_params\` ask for one the provider's way, e.g. \`access_type = "offline"\` for Google).`;
+}
+
+/** What keyturn knows about a provider people sign in to, for `doctor` and the README. */
+export interface ProviderKnowledge {
+  id: 'github' | 'google' | 'entra' | 'okta' | 'auth0' | 'keycloak' | 'openai';
+  name: string;
+  /** What differs from the standard, and what keyturn does about it (one line each). */
+  notes: string[];
+  /** How to get a refresh token where `offline_access` is not the way (or not listed). */
+  refreshTokens?: string;
+  /** Loopback ports its clients are registered with, in fallback order. */
+  ports?: number[];
+}
+
+const KNOWLEDGE: Record<ProviderKnowledge['id'], ProviderKnowledge> = {
+  github: {
+    id: 'github',
+    name: 'GitHub',
+    notes: [
+      'OAuth errors come with HTTP 200 and answers are form-encoded unless JSON is asked for: keyturn asks for JSON and judges answers by their `error` field.',
+      'No OpenID Connect: name authorization_endpoint, token_endpoint and device_authorization_endpoint, and GitHub scopes (e.g. "read:user").',
+      'OAuth apps: the browser flow needs the client secret (`KEYTURN_CLIENT_SECRET`); the device flow must be enabled in the app settings.',
+      'OAuth apps’ tokens never expire and come without a refresh token: valid until revoked. GitHub Apps’ user tokens expire after 8 hours and are refreshed with a refresh token that lives 6 months (`refresh_token_expires_in`).',
+    ],
+  },
+  google: {
+    id: 'google',
+    name: 'Google',
+    notes: [
+      'The device flow names its page `verification_url` and polls answer 428 (pending) and 403 (slow_down, access_denied): keyturn reads both.',
+      'The device flow needs an OAuth client of type "TVs and Limited Input devices"; desktop and device clients send their client secret (`KEYTURN_CLIENT_SECRET`).',
+      '`scopes_supported` lists only openid, email and profile: keyturn leaves `offline_access` out.',
+    ],
+    refreshTokens:
+      'Google gives a refresh token for `access_type = "offline"` (and `prompt = "consent"` to get one again): set them in the profile’s `authorize_params`.',
+  },
+  entra: {
+    id: 'entra',
+    name: 'Microsoft Entra ID',
+    notes: [
+      'The common, organizations and consumers authorities publish the issuer template https://login.microsoftonline.com/{tenantid}/v2.0; each id token’s `iss` is checked against the template with its `tid`.',
+      'Device sign-in needs "Allow public client flows" on the app registration; loopback redirect URIs ("http://localhost") match on any port.',
+      'Errors carry AADSTS codes in `error_description`; keyturn maps the common ones to catalog codes.',
+    ],
+  },
+  okta: {
+    id: 'okta',
+    name: 'Okta',
+    notes: [
+      'Use the authorization server’s issuer (https://YOUR_DOMAIN/oauth2/default), not the org URL, for tokens your APIs accept.',
+      'A refresh token needs the Refresh Token grant enabled on the app and the `offline_access` scope; refresh tokens rotate.',
+      'The device flow must be enabled as a grant type on the app and on the authorization server’s access policy.',
+    ],
+  },
+  auth0: {
+    id: 'auth0',
+    name: 'Auth0',
+    notes: [
+      'The issuer ends with a slash (https://TENANT.auth0.com/): write it so.',
+      'Polling answers come with 403 (pending) and 429 (slow_down), and a bad code or refresh token with 403 invalid_grant: judged by their `error` field, never as a block.',
+      'For an access token your API accepts, set `authorize_params = { audience = "https://your-api" }`; refresh tokens need "Allow Offline Access" on that API.',
+    ],
+  },
+  keycloak: {
+    id: 'keycloak',
+    name: 'Keycloak',
+    notes: [
+      'The issuer is the realm URL (https://HOST/realms/REALM).',
+      'Bad client credentials answer `unauthorized_client` with 401; keyturn reads the description ("Invalid client credentials") as invalid_client.',
+      'The device grant is a per-client switch ("OAuth 2.0 Device Authorization Grant").',
+    ],
+  },
+  openai: {
+    id: 'openai',
+    name: 'OpenAI (auth.openai.com)',
+    notes: [
+      'Its CLI’s client registers the loopback ports 1455 and then 1457: `redirect_port_fallback = [1457]`.',
+      'A dead refresh token is named: refresh_token_expired, refresh_token_reused (another process or device refreshed first), refresh_token_invalidated (signed out or password changed): sign in again.',
+      'A workspace may be enforced (the Codex CLI’s `forced_chatgpt_workspace_id`): signing in with an account of another workspace is refused.',
+    ],
+    ports: [1455, 1457],
+  },
+};
+
+/**
+ * Which provider a profile talks to, from its issuer or endpoints' host (or path, for Keycloak's
+ * realms); undefined for any other provider, which needs no knowledge to work.
+ */
+export function identifyProvider(urls: readonly (string | undefined)[]): ProviderKnowledge | undefined {
+  for (const raw of urls) {
+    if (raw === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      continue;
+    }
+    const host = url.hostname.toLowerCase();
+    const is = (domain: string) => host === domain || host.endsWith(`.${domain}`);
+    if (host === 'github.com' || (url.pathname.startsWith('/login/oauth/') && host.startsWith('github.')))
+      return KNOWLEDGE.github;
+    if (is('accounts.google.com') || is('oauth2.googleapis.com')) return KNOWLEDGE.google;
+    if (
+      is('login.microsoftonline.com') ||
+      is('login.microsoftonline.us') ||
+      is('login.partner.microsoftonline.cn')
+    )
+      return KNOWLEDGE.entra;
+    if (is('okta.com') || is('oktapreview.com') || is('okta-emea.com')) return KNOWLEDGE.okta;
+    if (is('auth0.com')) return KNOWLEDGE.auth0;
+    if (host === 'auth.openai.com') return KNOWLEDGE.openai;
+    if (/^\/(auth\/)?realms\/[^/]+/.test(url.pathname)) return KNOWLEDGE.keycloak;
+  }
+  return undefined;
+}
+
+/** The knowledge of one provider by its id (README, tests). */
+export function providerKnowledge(id: ProviderKnowledge['id']): ProviderKnowledge {
+  return KNOWLEDGE[id];
+}
+
+/**
+ * A discovery `issuer` that is a template rather than an issuer: Entra's multi-tenant authorities
+ * (common, organizations, consumers) publish `https://login.microsoftonline.com/{tenantid}/v2.0`, and
+ * each id token's `iss` names the user's tenant (its `tid`).
+ * @see https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc
+ */
+export function isIssuerTemplate(issuer: string): boolean {
+  return issuer.includes('{tenantid}');
 }

@@ -1,5 +1,6 @@
 import type { Profile } from '../core/config.js';
 import { credentialsFromTokenResponse } from '../core/expiry.js';
+import { isIssuerTemplate } from '../core/providers.js';
 import type { OAuthCredentials } from '../core/credentials.js';
 import type { CredentialStore } from '../core/store.js';
 import type { oidc } from '../adapters/oauth.js';
@@ -34,10 +35,15 @@ export async function storeSignIn(
     const value = idClaims?.[key];
     if (typeof value === 'string') claims[key] = value;
   }
+  // A template issuer (Entra's `{tenantid}`) is not an issuer: the sign-in stays bound to the one the
+  // profile names, and the user is told the tenant's own, from the id token (openid-client checked it).
+  const template = isIssuerTemplate(issuer);
+  const bound = template && profile.issuer !== undefined ? profile.issuer : issuer;
+  const shown = template && typeof idClaims?.iss === 'string' ? idClaims.iss : issuer;
   const credentials = credentialsFromTokenResponse(
     tokens,
     {
-      issuer,
+      issuer: bound,
       client_id: profile.clientId,
       claims,
       ...(profile.mcp === undefined ? {} : { mcp: profile.mcp }),
@@ -47,7 +53,7 @@ export async function storeSignIn(
   await store.put(profile.name, credentials);
   deps.output.step('Store', `saved the tokens for profile "${profile.name}" in ${store.location}`);
   emit(deps, { type: 'signed_in', profile: profile.name, subject: claims.sub ?? null });
-  const outcome: LoginResult = { profile: profile.name, issuer, store: store.kind };
+  const outcome: LoginResult = { profile: profile.name, issuer: shown, store: store.kind };
   if (claims.sub !== undefined) outcome.subject = claims.sub;
   if (claims.email !== undefined) outcome.email = claims.email;
   if (claims.name !== undefined) outcome.name = claims.name;

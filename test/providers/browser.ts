@@ -30,17 +30,18 @@ function formOf(page: string, base: string): { action: string; fields: URLSearch
 
 export async function signInWithHttpBrowser(
   authorizationUrl: string,
-  options: { dispatcher?: Dispatcher; maxSteps?: number } = {},
+  options: { dispatcherFor?: (url: string) => Dispatcher | undefined; maxSteps?: number } = {},
 ): Promise<BrowserVisit> {
   const trail: string[] = [];
   let url = authorizationUrl;
   let init: { method: string; body?: string; headers?: Record<string, string> } = { method: 'GET' };
   for (let step = 0; step < (options.maxSteps ?? 12); step++) {
     trail.push(url);
+    const dispatcher = options.dispatcherFor?.(url);
     const response = await undiciFetch(url, {
       ...init,
       redirect: 'manual',
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      ...(dispatcher === undefined ? {} : { dispatcher }),
     });
     const body = await response.text();
     const location = response.headers.get('location');

@@ -6,6 +6,11 @@ import { classifyExchange } from '../../src/core/classify.js';
 const SAID: { error: string; description?: string; code: string }[] = [
   // Microsoft Entra
   {
+    error: 'authorization_declined',
+    description: 'AADSTS70000: The end user denied the authorization request.',
+    code: 'access_denied',
+  },
+  {
     error: 'invalid_request',
     description:
       "AADSTS50011: The redirect URI 'http://localhost:1455/auth/callback' specified in the request does not match the redirect URIs configured for the application.",
