@@ -222,6 +222,20 @@ export class StandInServer {
     return grant;
   }
 
+  /** Issues a code for the authorization request the consent form posted back (the user's Allow). */
+  approve(p: URLSearchParams, extra: Record<string, string> = {}): { code: string; redirectUri: string } {
+    const redirectUri = p.get('redirect_uri') ?? '';
+    const code = this.issueCode({
+      clientId: p.get('client_id') ?? '',
+      redirectUri,
+      scope: p.get('scope') ?? '',
+      ...(p.get('code_challenge') === null ? {} : { codeChallenge: p.get('code_challenge') as string }),
+      ...(p.get('nonce') === null ? {} : { nonce: p.get('nonce') as string }),
+      extra,
+    });
+    return { code, redirectUri };
+  }
+
   /** Issues a code for an approved authorization request (the consent page's Allow). */
   issueCode(pending: PendingCode): string {
     const code = randomToken();

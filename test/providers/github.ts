@@ -115,14 +115,9 @@ export async function startGitHub(options: GitHubOptions): Promise<GitHubStandIn
   });
   server.route('POST', '/login/oauth/authorize', (request) => {
     const p = request.params;
-    const redirectUri = p.get('redirect_uri') ?? client.redirectUris[0] ?? '';
-    const code = server.issueCode({
-      clientId: p.get('client_id') ?? '',
-      redirectUri,
-      scope: p.get('scope') ?? '',
-      ...(p.get('code_challenge') === null ? {} : { codeChallenge: p.get('code_challenge') as string }),
-      extra: {},
-    });
+    // No redirect_uri: GitHub uses the app's registered callback URL.
+    if (!p.has('redirect_uri')) p.set('redirect_uri', client.redirectUris[0] ?? '');
+    const { code, redirectUri } = server.approve(p);
     const back = new URL(redirectUri);
     back.searchParams.set('code', code);
     const state = p.get('state');

@@ -189,15 +189,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
   });
   server.route('POST', '/o/oauth2/v2/auth/approve', (request) => {
     const p = request.params;
-    const redirectUri = p.get('redirect_uri') ?? '';
-    const code = server.issueCode({
-      clientId: p.get('client_id') ?? '',
-      redirectUri,
-      scope: p.get('scope') ?? '',
-      ...(p.get('code_challenge') === null ? {} : { codeChallenge: p.get('code_challenge') as string }),
-      ...(p.get('nonce') === null ? {} : { nonce: p.get('nonce') as string }),
-      extra: { access_type: p.get('access_type') ?? 'online' },
-    });
+    const { code, redirectUri } = server.approve(p, { access_type: p.get('access_type') ?? 'online' });
     const back = new URL(redirectUri);
     back.searchParams.set('state', p.get('state') ?? '');
     back.searchParams.set('code', code);

@@ -182,15 +182,7 @@ export async function startOidcStandIn(
   }
   server.route('POST', `${paths.authorize}/approve`, (request) => {
     const p = request.params;
-    const redirectUri = p.get('redirect_uri') ?? '';
-    const code = server.issueCode({
-      clientId: p.get('client_id') ?? '',
-      redirectUri,
-      scope: p.get('scope') ?? '',
-      ...(p.get('code_challenge') === null ? {} : { codeChallenge: p.get('code_challenge') as string }),
-      ...(p.get('nonce') === null ? {} : { nonce: p.get('nonce') as string }),
-      extra: {},
-    });
+    const { code, redirectUri } = server.approve(p);
     const back = new URL(redirectUri);
     back.searchParams.set('code', code);
     if (p.get('state') !== null) back.searchParams.set('state', p.get('state') as string);

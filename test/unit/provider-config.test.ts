@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../src/core/config.js';
 import { KeyturnError } from '../../src/core/errors.js';
-import { scopesToRequest } from '../../src/core/providers.js';
+import { identifyProvider, isIssuerTemplate, scopesToRequest } from '../../src/core/providers.js';
 import { authorizationParameters } from '../../src/core/authorization-request.js';
 import { readAuthorizationAnswer } from '../../src/adapters/probes/authorization.js';
 
@@ -137,5 +137,41 @@ describe('reading the authorization endpoint’s answer to a pre-flight', () => 
       redirectUri,
     );
     expect('refused' in verdict && verdict.refused.code).toBe('invalid_scope');
+  });
+});
+
+describe('provider knowledge', () => {
+  it.each([
+    ['https://github.com/login/oauth/access_token', 'github'],
+    ['https://accounts.google.com', 'google'],
+    ['https://oauth2.googleapis.com/token', 'google'],
+    ['https://login.microsoftonline.com/common/v2.0', 'entra'],
+    ['https://dev-123.okta.com/oauth2/default', 'okta'],
+    ['https://tenant.eu.auth0.com/', 'auth0'],
+    ['https://sso.example.com/realms/acme', 'keycloak'],
+    ['https://sso.example.com/auth/realms/acme', 'keycloak'],
+    ['https://auth.openai.com', 'openai'],
+  ])('%s is %s', (url, id) => {
+    expect(identifyProvider([undefined, url])?.id).toBe(id);
+  });
+
+  it('knows nothing of other providers, and needs nothing to work with them', () => {
+    expect(
+      identifyProvider(['https://id.example.com', 'https://github.example.com/oauth/token']),
+    ).toBeUndefined();
+    expect(identifyProvider(['not a url', undefined])).toBeUndefined();
+  });
+
+  it('OpenAI: its CLI registers 1455 then 1457, and names its dead refresh tokens', () => {
+    const openai = identifyProvider(['https://auth.openai.com'])!;
+    expect(openai.ports).toEqual([1455, 1457]);
+    expect(openai.notes.join(' ')).toMatch(/refresh_token_reused/);
+  });
+
+  it('Entra’s multi-tenant issuer is a template, a tenant’s own is not', () => {
+    expect(isIssuerTemplate('https://login.microsoftonline.com/{tenantid}/v2.0')).toBe(true);
+    expect(
+      isIssuerTemplate('https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0'),
+    ).toBe(false);
   });
 });
