@@ -1,10 +1,15 @@
 /**
- * The diagnosis catalog of SPEC.md: every error and every doctor finding names one of these codes.
+ * The diagnosis catalog: every error and every doctor finding names one of these codes.
  * One table says, per code, what it means, the default fix, whether it is transient and its exit code.
  */
 
 import type { AppText } from './app.js';
 
+/**
+ * Every code a failure or a finding can have, with its title, default fix (told in the
+ * application's words), and exit code. OAuth's own error codes (RFC 6749 §5.2, RFC 8628 §3.5) keep
+ * their names.
+ */
 export const CATALOG = {
   not_signed_in: {
     title: 'Not signed in',
@@ -215,6 +220,7 @@ export const CATALOG = {
   },
 } as const satisfies Record<string, { title: string; fix: AppText; exit: number }>;
 
+/** A code of the diagnosis catalog: `KeyturnError.code` and `Finding.code`. */
 export type ErrorCode = keyof typeof CATALOG;
 
 export function isErrorCode(value: unknown): value is ErrorCode {

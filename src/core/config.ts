@@ -1,7 +1,10 @@
 import { KeyturnError } from './errors.js';
 import type { McpBinding } from './mcp.js';
 
-/** One client registration at one provider. @see SPEC.md "Profiles and configuration" */
+/**
+ * One client registration at one provider: the issuer (OIDC Discovery 1.0) or explicit endpoints
+ * (RFC 8414 names), the client id (RFC 6749 §2.2), scopes and the loopback redirect URI (RFC 8252 §7.3).
+ */
 export interface Profile {
   name: string;
   issuer?: string;

@@ -5,10 +5,11 @@ import { redactText } from './redact.js';
 import { inert } from './sanitize.js';
 
 /**
- * The doctor's findings and report (SPEC.md "Diagnosis catalog"). Pure: the probes in
+ * The doctor's findings and report (the diagnosis catalog). Pure: the probes in
  * adapters/probes/ gather facts; this file shapes, orders, redacts and renders them.
  */
 
+/** How much a finding matters: `error` fails the doctor, `ok` reports a check that passed. */
 export type Severity = 'error' | 'warning' | 'info' | 'ok';
 
 /** Names of checks, for findings that report a check passing (problems carry a catalog code). */
@@ -32,6 +33,7 @@ export type CheckName =
   | 'registration'
   | 'skipped';
 
+/** One diagnosis of the doctor: a catalog code (or the name of a check that passed), the cause, the fix. */
 export interface Finding {
   /** A catalog code when the finding names a problem; the check's name when it reports a check passing. */
   code: ErrorCode | CheckName;
@@ -45,7 +47,7 @@ export interface Finding {
   evidence: Record<string, unknown>;
 }
 
-/** `keyturn doctor --json`: exactly SPEC.md's shape. */
+/** What `keyturn doctor --json` prints and `client.doctor()` returns: `ok` unless a finding is an error. */
 export interface DoctorReport {
   ok: boolean;
   profile: string;

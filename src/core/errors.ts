@@ -79,7 +79,7 @@ export class KeyturnError extends Error {
     return told;
   }
 
-  /** The `{"error": …}` document of SPEC.md. */
+  /** The `{"error": …}` document of the CLI's `--json` (`http_status`, `oauth_error` as RFC 6749 §5.2 names them). */
   toJSON(): { error: Record<string, unknown> } {
     const error: Record<string, unknown> = {
       code: this.code,
@@ -94,11 +94,15 @@ export class KeyturnError extends Error {
   }
 }
 
+/** Whether a thrown value is a {@link KeyturnError} (with a catalog code and a fix). */
 export function isKeyturnError(value: unknown): value is KeyturnError {
   return value instanceof KeyturnError;
 }
 
-/** The one place that maps an error to the process exit code of SPEC.md. */
+/**
+ * The exit code keyturn's CLI gives a failure (and a CLI built on the library may give it): `3`
+ * sign-in required, `4` temporarily unavailable after retries, `2` usage, `1` any other failure.
+ */
 export function exitCodeFor(error: unknown): number {
   if (!isKeyturnError(error)) return 1;
   if (error.transient) return 4;

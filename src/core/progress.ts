@@ -5,6 +5,7 @@
  */
 import type { AppIdentity } from './app.js';
 
+/** One step of a sign-in, told as data; `type` tells which (a discriminated union). */
 export type ProgressEvent =
   /** Open this URL to sign in (RFC 6749 §4.1.1 authorization request, with PKCE). */
   | { type: 'authorization_url'; url: string }

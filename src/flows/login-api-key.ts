@@ -3,6 +3,7 @@ import { maskSecret, type ApiKeyCredentials } from '../core/credentials.js';
 import type { Profile } from '../core/config.js';
 import { nowSeconds, type Deps } from './deps.js';
 
+/** What `loginWithApiKey` stored: the profile, the key masked, the store kind; never the key itself. */
 export interface ApiKeyLoginResult {
   profile: string;
   api_key: string;

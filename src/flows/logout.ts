@@ -5,6 +5,10 @@ import type { Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { notSignedIn } from './token.js';
 
+/**
+ * What a sign-out did: which tokens were revoked at the revocation endpoint (RFC 7009), whether
+ * revocation was done, skipped, unsupported by the provider or failed, and whether credentials were removed.
+ */
 export interface LogoutResult {
   profile: string;
   revoked: string[];

@@ -23,6 +23,11 @@ export interface TokenInput {
   retryTotalMs?: number;
 }
 
+/**
+ * A token to send, and until when (the token response's fields, RFC 6749 §5.1; `expires_at` in
+ * seconds since the epoch, null when the provider gave no lifetime). For an API-key sign-in the key,
+ * with `token_type: 'api_key'`.
+ */
 export interface AccessToken {
   access_token: string;
   token_type: string;
