@@ -257,7 +257,7 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
     async login(loginOptions = {}) {
       const [{ loginWithBrowser }, profile, here] = await Promise.all([
         import('./flows/login-browser.js'),
-        getProfile(),
+        getProfile({ signIn: true }),
         environment(),
       ]);
       const onUrl = loginOptions.onAuthorizationUrl;
@@ -294,7 +294,7 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
         // A code handed to onUserCode is not also written to output.info.
         handing((event) => event.type === 'user_code' && onUserCode !== undefined),
         {
-          profile: await getProfile(),
+          profile: await getProfile({ signIn: true }),
           timeoutSeconds: deviceOptions.timeoutSeconds ?? 900,
           ...(onUserCode === undefined ? {} : { onUserCode }),
         },
@@ -303,7 +303,10 @@ export function createClient(options: ClientOptions = {}): KeyturnClient {
     },
     async loginWithApiKey(key) {
       const { loginWithApiKey } = await import('./flows/login-api-key.js');
-      return loginWithApiKey(deps, { profile: await getProfile(), readSecret: async () => key });
+      return loginWithApiKey(deps, {
+        profile: await getProfile({ signIn: true }),
+        readSecret: async () => key,
+      });
     },
     async getAccessToken(tokenOptions = {}) {
       const { getAccessToken } = await import('./flows/token.js');

@@ -4,7 +4,7 @@ import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/pr
 import { basename, dirname, join } from 'node:path';
 import { KeyturnError } from '../core/errors.js';
 import type { Credentials } from '../core/credentials.js';
-import { STORE_VERSION, type AuthFile, type CredentialStore } from '../core/store.js';
+import { STORE_VERSION, type AuthFile, type CredentialStore, type CredentialsChange } from '../core/store.js';
 import { untrustedFolder } from '../core/folder-trust.js';
 import { withFileLock } from './lock.js';
 
@@ -88,8 +88,13 @@ export class FileStore implements CredentialStore {
 
   async get(profile: string): Promise<Credentials | undefined> {
     const doc = await this.readAll();
-    if (doc === undefined || !Object.hasOwn(doc.profiles, profile)) return undefined;
-    const credentials: unknown = doc.profiles[profile];
+    return doc === undefined ? undefined : this.credentialsIn(doc.profiles, profile);
+  }
+
+  /** The profile's credentials in a parsed document; a damaged entry is store_unreadable. */
+  credentialsIn(profiles: Record<string, unknown>, profile: string): Credentials | undefined {
+    if (!Object.hasOwn(profiles, profile)) return undefined;
+    const credentials: unknown = profiles[profile];
     // A hand-edited or damaged entry must not reach the flows as if it were credentials.
     if (!isCredentials(credentials)) {
       throw unreadable(this.path, `holds no usable credentials for profile "${profile}"`);
@@ -98,7 +103,7 @@ export class FileStore implements CredentialStore {
   }
 
   async put(profile: string, credentials: Credentials): Promise<void> {
-    await this.update((profiles) => {
+    await this.transact((profiles) => {
       profiles[profile] = credentials;
       return true;
     });
@@ -106,23 +111,38 @@ export class FileStore implements CredentialStore {
 
   async delete(profile: string): Promise<boolean> {
     let removed = false;
-    await this.update((profiles) => {
-      removed = profile in profiles;
+    await this.transact((profiles) => {
+      removed = Object.hasOwn(profiles, profile);
       delete profiles[profile];
       return removed;
     });
     return removed;
   }
 
-  /** Read-modify-write under the store lock; `change` returns false when nothing changed. */
-  async update(change: (profiles: Record<string, Credentials>) => boolean): Promise<void> {
+  async update(profile: string, change: CredentialsChange): Promise<Credentials | undefined> {
+    let after: Credentials | undefined;
+    await this.transact((profiles) => {
+      after = this.credentialsIn(profiles, profile);
+      const next = change(after);
+      if (next === undefined) return false;
+      profiles[profile] = after = next;
+      return true;
+    });
+    return after;
+  }
+
+  /**
+   * Read-modify-write of the whole document under the store lock; `change` returns false when
+   * nothing changed. Not reentrant: `change` must not call the store's own methods that write.
+   */
+  async transact(change: (profiles: Record<string, unknown>) => boolean | Promise<boolean>): Promise<void> {
     const dir = dirname(this.path);
     // A folder keyturn creates is 0700 from the start; one it finds must already be fit for secrets.
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await assertTrustedFolder(dir);
     await withFileLock(`${this.path}.lock`, async () => {
       const doc = (await this.readAll()) ?? { version: STORE_VERSION, profiles: {} };
-      if (!change(doc.profiles)) return;
+      if (!(await change(doc.profiles))) return;
       await removeLeftovers(this.path);
       await writeAtomic(this.path, `${JSON.stringify({ ...doc, version: STORE_VERSION }, null, 2)}\n`);
     });

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { KeyturnError } from '../core/errors.js';
 import type { Credentials, OAuthCredentials } from '../core/credentials.js';
-import type { CredentialStore } from '../core/store.js';
+import type { CredentialStore, CredentialsChange } from '../core/store.js';
 import type { FileStore } from './file-store.js';
 import type { Output } from '../flows/deps.js';
 
@@ -397,6 +397,8 @@ export interface KeyringMarker {
   kind: Credentials['kind'];
   issuer?: string;
   client_id?: string;
+  /** The sign-in's provider configuration (never a secret): profile resolution reads it here. */
+  provider?: Credentials['provider'];
   obtained_at: number;
   expires_at?: number;
   scope?: string;
@@ -424,6 +426,7 @@ export function markerFor(credentials: Credentials, service: string, account: st
   };
   if (credentials.issuer !== undefined) marker.issuer = credentials.issuer;
   if (credentials.client_id !== undefined) marker.client_id = credentials.client_id;
+  if (credentials.provider !== undefined) marker.provider = credentials.provider;
   if (credentials.kind === 'oauth') {
     if (credentials.expires_at !== undefined) marker.expires_at = credentials.expires_at;
     if (credentials.scope !== undefined) marker.scope = credentials.scope;
@@ -474,7 +477,7 @@ export interface KeyringStoreOptions {
 
 /**
  * Secrets in the OS keyring, one entry per profile holding its credentials as JSON; auth.json keeps a
- * marker with the entry's name and non-secret facts. Locking stays with the callers (file locks).
+ * marker with the entry's name and non-secret facts; both change together under auth.json's lock.
  */
 export class KeyringStore implements CredentialStore {
   readonly kind = 'keyring' as const;
@@ -499,10 +502,16 @@ export class KeyringStore implements CredentialStore {
   }
 
   async get(profile: string): Promise<Credentials | undefined> {
-    const entry = await this.entry(profile);
+    const doc = await this.file.readAll();
+    return doc === undefined ? undefined : this.read(doc.profiles, profile);
+  }
+
+  /** The credentials an auth.json document points at: from the keyring, or plain in the file. */
+  private async read(profiles: Record<string, unknown>, profile: string): Promise<Credentials | undefined> {
+    const entry = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
     if (entry === undefined) return undefined;
     // Plain credentials another store kind wrote: valid as they are; the next put moves them here.
-    if (!isKeyringMarker(entry)) return this.file.get(profile);
+    if (!isKeyringMarker(entry)) return this.file.credentialsIn(profiles, profile);
     const value = await this.keyring.get(entry.service, entry.account);
     if (value === undefined) {
       // "No entry" is also what an unusable keyring answers: tell the two apart.
@@ -518,35 +527,60 @@ export class KeyringStore implements CredentialStore {
   }
 
   async put(profile: string, credentials: Credentials): Promise<void> {
-    const before = await this.entry(profile);
-    try {
-      await this.keyring.set(this.service, profile, JSON.stringify(credentials));
-    } catch (thrown) {
-      const fallback = this.options.fallback;
-      if (fallback === undefined || !(thrown instanceof KeyringUnusable)) throw thrown;
-      fallback.output.warn(
-        `${thrown.message} Keeping the credentials of profile "${profile}" in ${this.file.path} instead (store = "auto").`,
-      );
-      await fallback.onUnusable(thrown);
-      await this.file.put(profile, credentials);
-      return;
-    }
-    const marker = markerFor(credentials, this.service, profile);
-    await this.file.update((profiles) => {
-      (profiles as Record<string, unknown>)[profile] = marker;
+    await this.update(profile, () => credentials, { read: false });
+  }
+
+  /**
+   * The secret and its marker change together under auth.json's lock: two writers (a `login` and a
+   * refresh) can never leave the marker of one beside the secret of the other.
+   */
+  async update(
+    profile: string,
+    change: CredentialsChange,
+    options: { read?: boolean } = {},
+  ): Promise<Credentials | undefined> {
+    let after: Credentials | undefined;
+    let stale: KeyringMarker | undefined;
+    await this.file.transact(async (profiles) => {
+      const before = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
+      after = options.read === false ? undefined : await this.read(profiles, profile);
+      const next = change(after);
+      if (next === undefined) return false;
+      after = next;
+      try {
+        await this.keyring.set(this.service, profile, JSON.stringify(next));
+      } catch (thrown) {
+        const fallback = this.options.fallback;
+        if (fallback === undefined || !(thrown instanceof KeyringUnusable)) throw thrown;
+        fallback.output.warn(
+          `${thrown.message} Keeping the credentials of profile "${profile}" in ${this.file.path} instead (store = "auto").`,
+        );
+        await fallback.onUnusable(thrown);
+        profiles[profile] = next;
+        return true;
+      }
+      profiles[profile] = markerFor(next, this.service, profile);
+      // The secrets are in the keyring now: an entry under another name (moved KEYTURN_HOME) is stale.
+      if (isKeyringMarker(before) && (before.service !== this.service || before.account !== profile)) {
+        stale = before;
+      }
       return true;
     });
-    // The secrets are in the keyring now: an entry under another name (moved KEYTURN_HOME) is stale.
-    if (isKeyringMarker(before) && (before.service !== this.service || before.account !== profile)) {
-      await this.keyring.delete(before.service, before.account).catch(() => false);
-    }
+    if (stale !== undefined) await this.keyring.delete(stale.service, stale.account).catch(() => false);
+    return after;
   }
 
   async delete(profile: string): Promise<boolean> {
-    const entry = await this.entry(profile);
-    if (entry === undefined) return false;
-    if (isKeyringMarker(entry)) await this.keyring.delete(entry.service, entry.account);
-    return this.file.delete(profile);
+    let removed = false;
+    await this.file.transact(async (profiles) => {
+      const entry = Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
+      if (entry === undefined) return false;
+      if (isKeyringMarker(entry)) await this.keyring.delete(entry.service, entry.account);
+      delete profiles[profile];
+      removed = true;
+      return true;
+    });
+    return removed;
   }
 }
 
@@ -581,6 +615,10 @@ export class StrandedKeyringStore implements CredentialStore {
         evidence: { store: 'keyring', service: this.marker.service, account: this.marker.account },
       },
     );
+  }
+
+  async update(profile: string): Promise<Credentials | undefined> {
+    return this.get(profile);
   }
 
   async put(profile: string, credentials: Credentials): Promise<void> {

@@ -2,32 +2,23 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { link, mkdir, readFile, rename, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import type { LockHolder, LockOptions, LockTimeout } from '../core/ports.js';
 
 /**
  * A cross-process lock: a file that appears atomically (link() of a complete file) holding the
- * owner's pid, host and a nonce. The owner touches it every HEARTBEAT_MS. A holder killed with -9
- * leaves the file behind; it is broken at once when its pid is gone (same host), or when its
- * heartbeat has stopped for STALE_MS (another host, a reused pid). Breaking goes through a guard
- * directory so that two waiters never both break it and then both take it.
+ * owner's pid, host, a nonce, and what tells a live holder from a dead one: the boot id, the pid
+ * namespace and the process start time (Linux /proc). A holder killed with -9 leaves the file
+ * behind; it is broken at once when its process is gone (same boot and pid namespace: no process
+ * with that pid and start time), or the machine has rebooted since. A live holder is never broken,
+ * however long it has been stopped (Ctrl-Z, a laptop asleep): with rotating refresh tokens a second
+ * refresh would burn the sign-in. Only where liveness cannot be seen (another host or pid namespace
+ * sharing the folder, a platform without /proc and a pid that is gone or reused) does the owner's
+ * heartbeat decide: it touches the file every HEARTBEAT_MS, and STALE_MS without one is death.
+ * Breaking goes through a guard directory so that two waiters never both break it and then both
+ * take it.
  */
 
-/** Who holds a lock, as written in the lock file. */
-export interface LockHolder {
-  pid?: number;
-  host?: string;
-}
-
-export interface LockOptions {
-  /** Called once when the lock is not free at first. */
-  onWait?: (holder: LockHolder) => void;
-  /** Called once after `waitNoticeMs` of waiting, so a waiting command can say why it waits. */
-  onLongWait?: (holder: LockHolder) => void;
-  /** Default 1500 ms. */
-  waitNoticeMs?: number;
-  /** Give up with LockTimeoutError after waiting this long; default: wait as long as the holder lives. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
+export type { LockHolder, LockOptions } from '../core/ports.js';
 
 /** A lock whose heartbeat is older than this is stale even when its pid seems alive. */
 export const STALE_MS = 10_000;
@@ -37,6 +28,61 @@ const GUARD_STALE_MS = 2_000;
 
 interface Owner extends LockHolder {
   nonce?: string;
+  /** /proc/sys/kernel/random/boot_id: another boot means the holder is gone. */
+  boot?: string;
+  /** The inode of /proc/<pid>/ns/pid: pids are only comparable inside one pid namespace. */
+  pidns?: number;
+  /** Field 22 of /proc/<pid>/stat (clock ticks after boot): tells a reused pid from its first owner. */
+  start?: number;
+}
+
+/** What tells this process from any other, now and after its death: Linux only. */
+interface Identity {
+  boot?: string;
+  pidns?: number;
+  start?: number;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').then(
+    (text) => text,
+    () => undefined,
+  );
+}
+
+/** The start time of a process, from /proc/<pid>/stat; undefined when there is no such process. */
+async function startTimeOf(pid: number | 'self'): Promise<number | undefined> {
+  const text = await readText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
+  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const start = Number(fields[19]);
+  return Number.isSafeInteger(start) ? start : undefined;
+}
+
+async function pidNamespaceOf(pid: number | 'self'): Promise<number | undefined> {
+  return stat(`/proc/${pid}/ns/pid`).then(
+    (info) => info.ino,
+    () => undefined,
+  );
+}
+
+let self: Promise<Identity> | undefined;
+
+function identity(): Promise<Identity> {
+  self ??= (async () => {
+    const [boot, pidns, start] = await Promise.all([
+      readText('/proc/sys/kernel/random/boot_id'),
+      pidNamespaceOf('self'),
+      startTimeOf('self'),
+    ]);
+    const found: Identity = {};
+    if (boot !== undefined && boot.trim() !== '') found.boot = boot.trim();
+    if (pidns !== undefined) found.pidns = pidns;
+    if (start !== undefined) found.start = start;
+    return found;
+  })();
+  return self;
 }
 
 function errno(error: unknown): string | undefined {
@@ -69,11 +115,27 @@ async function readOwner(path: string): Promise<{ owner: Owner; raw: string; mti
   }
 }
 
-function isStale(found: { owner: Owner; mtimeMs: number }, now: number): boolean {
-  const { pid, host } = found.owner;
-  if (typeof pid === 'number' && host === hostname() && !isAlive(pid)) return true;
-  // Heartbeat stopped (another host, a reused pid, a lock file we cannot read): only age tells.
-  return now - found.mtimeMs > STALE_MS;
+/**
+ * Whether the holder is dead. Decided by what the lock file records wherever this process can see
+ * it (same host, same boot, same pid namespace); by the heartbeat only where it cannot.
+ */
+async function isStale(found: { owner: Owner; mtimeMs: number }, now: number): Promise<boolean> {
+  const { pid, host, boot, pidns, start } = found.owner;
+  const heartbeatStopped = now - found.mtimeMs > STALE_MS;
+  if (typeof pid !== 'number' || host !== hostname()) return heartbeatStopped;
+  const me = await identity();
+  if (typeof boot === 'string' && me.boot !== undefined) {
+    if (boot !== me.boot) return true;
+    if (typeof pidns === 'number' && pidns === me.pidns && typeof start === 'number') {
+      // Alive exactly when a process with that pid exists and started when the holder did.
+      return (await startTimeOf(pid)) !== start;
+    }
+    // Another pid namespace (a container sharing the folder): its pids mean nothing here.
+    if (typeof pidns === 'number' && me.pidns !== undefined && pidns !== me.pidns) return heartbeatStopped;
+  }
+  if (!isAlive(pid)) return true;
+  // A live pid without a recorded identity (another platform, an older keyturn): it may be reused.
+  return me.boot === undefined && boot === undefined ? false : heartbeatStopped;
 }
 
 /** Removes a stale lock if it is still the same stale lock; at most one breaker at a time. */
@@ -122,7 +184,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends Error implements LockTimeout {
   override readonly name = 'LockTimeoutError';
   constructor(
     readonly path: string,
@@ -149,7 +211,7 @@ export async function withFileLock<T>(
 /** Takes the lock at `path` (creating its folder, mode 0700, when missing); resolves with `release`. */
 export async function acquire(path: string, options: LockOptions = {}): Promise<() => Promise<void>> {
   const nonce = randomBytes(8).toString('hex');
-  const me = JSON.stringify({ pid: process.pid, host: hostname(), nonce });
+  const me = JSON.stringify({ pid: process.pid, host: hostname(), nonce, ...(await identity()) });
   const draft = `${path}.${nonce}`;
   const started = Date.now();
   let notified = false;
@@ -185,7 +247,7 @@ export async function acquire(path: string, options: LockOptions = {}): Promise<
     }
     const found = await readOwner(path);
     if (found === undefined) continue;
-    if (isStale(found, Date.now())) {
+    if (await isStale(found, Date.now())) {
       await breakStale(path, found.raw);
       continue;
     }

@@ -5,6 +5,14 @@ import { assertSecureUrl, isLoopbackHost, type Profile } from '../core/config.js
 import type { McpBinding } from '../core/mcp.js';
 import { NetworkError, responseFactsOf, type HttpClient } from './http.js';
 import { normalisingFetch } from './oauth-fetch.js';
+import { preflightAuthorization } from './probes/authorization.js';
+import type {
+  AuthorizationChecks,
+  DeviceAuthorization,
+  OAuthProvider,
+  ProviderEndpoints,
+  TokenSet,
+} from '../core/ports.js';
 
 /**
  * The thin wrapper over openid-client v6: every protocol step is the library's; this file only
@@ -17,7 +25,11 @@ function needsInsecure(urls: (string | undefined)[]): boolean {
   return urls.some((u) => u !== undefined && new URL(u).protocol === 'http:');
 }
 
-/** Discovery, or the explicit endpoints of the profile for providers without it. */
+/**
+ * Discovery (RFC 8414 / OIDC Discovery) when the profile names an issuer, with the profile's explicit
+ * endpoints over the discovered ones for every request; the explicit endpoints alone for a provider
+ * without discovery (no issuer, or an issuer whose discovery document does not exist).
+ */
 export async function configure(
   profile: Profile & { clientId: string },
   http: HttpClient,
@@ -35,18 +47,21 @@ export async function configure(
     revocation_endpoint: profile.revocationEndpoint,
   };
   for (const [key, value] of Object.entries(explicit)) if (value !== undefined) assertSecureUrl(value, key);
+  const overridden = (server: oidc.ServerMetadata): oidc.Configuration => {
+    const merged: oidc.ServerMetadata = { ...server };
+    for (const [key, value] of Object.entries(explicit)) {
+      if (value !== undefined) (merged as unknown as Record<string, string>)[key] = value;
+    }
+    const built = new oidc.Configuration(merged, profile.clientId, metadata, auth);
+    if (needsInsecure([merged.issuer, ...Object.values(explicit)])) oidc.allowInsecureRequests(built);
+    return built;
+  };
 
   // Every answer openid-client reads passes the one normaliser (providers as they really answer).
   const fetch = normalisingFetch(http.fetch) as unknown as oidc.CustomFetch;
   let config: oidc.Configuration;
-  if (profile.issuer === undefined || profile.tokenEndpoint !== undefined) {
-    const issuer = profile.issuer ?? new URL(profile.tokenEndpoint as string).origin;
-    const server: oidc.ServerMetadata = { issuer };
-    for (const [key, value] of Object.entries(explicit)) {
-      if (value !== undefined) (server as unknown as Record<string, string>)[key] = value;
-    }
-    config = new oidc.Configuration(server, profile.clientId, metadata, auth);
-    if (needsInsecure([issuer, ...Object.values(explicit)])) oidc.allowInsecureRequests(config);
+  if (profile.issuer === undefined) {
+    config = overridden({ issuer: new URL(profile.tokenEndpoint as string).origin });
   } else {
     const issuerUrl = assertSecureUrl(profile.issuer, 'issuer');
     try {
@@ -57,13 +72,15 @@ export async function configure(
           : {}),
         ...(options.timeoutSeconds === undefined ? {} : { timeout: options.timeoutSeconds }),
       });
+      // serverMetadata() is a copy: the configuration is built again over the merged metadata.
+      if (Object.values(explicit).some((value) => value !== undefined)) {
+        config = overridden(config.serverMetadata());
+      }
     } catch (error) {
-      throw oauthFailure(error, 'discovery');
-    }
-    // Explicit endpoints override discovered ones.
-    const server = config.serverMetadata();
-    for (const [key, value] of Object.entries(explicit)) {
-      if (value !== undefined) (server as unknown as Record<string, string>)[key] = value;
+      const failure = oauthFailure(error, 'discovery');
+      // A provider without discovery, its endpoints given: they are all there is to know.
+      if (failure.code !== 'discovery_failed' || profile.tokenEndpoint === undefined) throw failure;
+      config = overridden({ issuer: profile.issuer });
     }
   }
   config[oidc.customFetch] = fetch;
@@ -118,6 +135,119 @@ function configureForResource(
   config[oidc.customFetch] = http.fetch as unknown as oidc.CustomFetch;
   if (options.timeoutSeconds !== undefined) config.timeout = options.timeoutSeconds;
   return config;
+}
+
+/** A token response as plain data, with the validated id token's claims. */
+function tokenSet(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): TokenSet {
+  const set: TokenSet = { access_token: tokens.access_token };
+  if (tokens.token_type !== undefined) set.token_type = tokens.token_type;
+  if (tokens.expires_in !== undefined) set.expires_in = tokens.expires_in;
+  if (tokens.refresh_token !== undefined) set.refresh_token = tokens.refresh_token;
+  if (tokens.id_token !== undefined) set.id_token = tokens.id_token;
+  if (tokens.scope !== undefined) set.scope = tokens.scope;
+  const claims = tokens.claims();
+  if (claims !== undefined) set.claims = { ...claims };
+  return set;
+}
+
+/**
+ * The OAuth port of `deps` (core/ports.ts) over openid-client: configures the profile's provider
+ * once, and maps every failure of every step to a catalog error with its phase.
+ */
+export async function createOAuthProvider(
+  profile: Profile & { clientId: string },
+  http: HttpClient,
+  options: { timeoutMs?: number } = {},
+): Promise<OAuthProvider> {
+  const seconds = (ms: number | undefined) =>
+    ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000));
+  const timeoutSeconds = seconds(options.timeoutMs);
+  let config: OAuthConfig;
+  try {
+    config = await configure(profile, http, timeoutSeconds === undefined ? {} : { timeoutSeconds });
+  } catch (error) {
+    await http.close();
+    throw oauthFailure(error, 'discovery');
+  }
+  const server = config.serverMetadata();
+  const endpoints: ProviderEndpoints = { issuer: server.issuer };
+  for (const key of [
+    'authorization_endpoint',
+    'token_endpoint',
+    'device_authorization_endpoint',
+    'revocation_endpoint',
+  ] as const) {
+    const value = server[key];
+    if (typeof value === 'string') endpoints[key] = value;
+  }
+  if (Array.isArray(server.scopes_supported)) endpoints.scopes_supported = [...server.scopes_supported];
+  /** One step: its failure as a catalog error of its phase. */
+  const step = async <T>(phase: ExchangePhase, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw oauthFailure(error, phase);
+    }
+  };
+  return {
+    endpoints,
+    async newChecks() {
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      return {
+        codeVerifier,
+        codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+      };
+    },
+    authorizationUrl: (parameters) => oidc.buildAuthorizationUrl(config, parameters).toString(),
+    authorizationCodeGrant: (callbackUrl: URL, checks: AuthorizationChecks, parameters) =>
+      step('token', async () =>
+        tokenSet(
+          await oidc.authorizationCodeGrant(
+            config,
+            callbackUrl,
+            {
+              pkceCodeVerifier: checks.pkceCodeVerifier,
+              expectedState: checks.expectedState,
+              ...(checks.expectedNonce === undefined ? {} : { expectedNonce: checks.expectedNonce }),
+              idTokenExpected: checks.idTokenExpected,
+            },
+            parameters,
+          ),
+        ),
+      ),
+    refreshTokenGrant: (refreshToken, grantOptions = {}) =>
+      step('refresh', async () => {
+        const bound = seconds(grantOptions.timeoutMs);
+        if (bound !== undefined) config.timeout = bound;
+        return tokenSet(await oidc.refreshTokenGrant(config, refreshToken, grantOptions.parameters));
+      }),
+    deviceAuthorization: (parameters) =>
+      step('device_authorization', async () => {
+        const answer = await oidc.initiateDeviceAuthorization(config, parameters);
+        return answer as DeviceAuthorization;
+      }),
+    pollDeviceAuthorization: async (authorization, signal, parameters) => {
+      try {
+        return tokenSet(
+          await oidc.pollDeviceAuthorizationGrant(
+            config,
+            authorization as oidc.DeviceAuthorizationResponse,
+            parameters,
+            { signal },
+          ),
+        );
+      } catch (error) {
+        // Stopped by the caller (expiry, Ctrl-C): not a failure of the provider.
+        throw signal.aborted ? error : oauthFailure(error, 'device_poll');
+      }
+    },
+    revoke: (token, hint) =>
+      step('revocation', () => oidc.tokenRevocation(config, token, { token_type_hint: hint })),
+    preflight: (authorizationUrl, redirectUri) => preflightAuthorization(http, authorizationUrl, redirectUri),
+    close: () => http.close(),
+  };
 }
 
 function findInChain<T>(error: unknown, test: (e: unknown) => e is T): T | undefined {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Profile } from '../core/config.js';
 import { KeyturnError } from '../core/errors.js';
 import type { CredentialStore } from '../core/store.js';
+import { storedBinding } from '../core/binding.js';
+import type { ProviderBinding } from '../core/credentials.js';
 import { FileStore, writeAtomic } from './file-store.js';
 import type { KeyturnPaths } from './paths.js';
 import { KEYTURN_APP, type AppIdentity } from '../core/app.js';
@@ -79,6 +81,27 @@ export async function openStore(
     }
   }
   return fellBack(ctx, verdict.reason, verdict.remedy, verdict.fresh);
+}
+
+/**
+ * What the stored sign-in of a profile remembers of its provider (auth.json holds it for both store
+ * kinds: beside the credentials, or in the keyring marker). Undefined when the profile has no
+ * sign-in, or auth.json cannot be read: the store itself reports that when it is opened.
+ */
+export async function readRememberedBinding(
+  paths: KeyturnPaths,
+  profile: string,
+): Promise<ProviderBinding | undefined> {
+  let doc;
+  try {
+    doc = await new FileStore(paths.authFile).readAll();
+  } catch {
+    return undefined;
+  }
+  if (doc === undefined || !Object.hasOwn(doc.profiles, profile)) return undefined;
+  const entry: unknown = doc.profiles[profile];
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  return storedBinding(entry as Parameters<typeof storedBinding>[0]);
 }
 
 interface Context {

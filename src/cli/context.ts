@@ -1,7 +1,6 @@
 import { resolvePaths, type KeyturnPaths } from '../adapters/paths.js';
-import type { Profile } from '../core/config.js';
 import type { Deps } from '../flows/deps.js';
-import { createDeps, lazyProfile } from '../runtime.js';
+import { createDeps, lazyProfile, type ProfileLoader } from '../runtime.js';
 import { createOutput, type CliOutput } from './output.js';
 
 /** Options every command accepts. */
@@ -21,7 +20,8 @@ export interface CommandContext {
   output: CliOutput;
   json: boolean;
   paths: KeyturnPaths;
-  profile(): Promise<Profile>;
+  /** The profile, resolved once (core/config.ts); `signIn` when the command signs it in. */
+  profile: ProfileLoader;
   signal: AbortSignal;
 }
 

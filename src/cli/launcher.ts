@@ -8,14 +8,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolvePaths } from '../adapters/paths.js';
-import { resolveProfile, type ConfigFile, type ProfileFlags } from '../core/config.js';
+import { resolveProfile, selectProfileName, type ConfigFile, type ProfileFlags } from '../core/config.js';
 import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
 import { STORE_VERSION } from '../core/store.js';
 import { resourceStoreKey } from '../core/mcp.js';
 import { untrustedFolder } from '../core/folder-trust.js';
 import type { Credentials } from '../core/credentials.js';
-import { checkBinding, deadSignIn, toAccessToken } from '../flows/token.js';
+import { checkBinding, storedBinding } from '../core/binding.js';
+import { deadSignIn, toAccessToken } from '../flows/credentials.js';
 
 const VALUE_FLAGS: Record<
   string,
@@ -99,28 +100,42 @@ function validCredentials(
       return undefined;
     }
   }
+  const doc = readJson(paths.authFile) as
+    { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
+  if (doc?.version !== STORE_VERSION || typeof doc.profiles !== 'object' || doc.profiles === null)
+    return undefined;
+  // A credential folder others can write into: the full CLI refuses it with store_insecure.
+  if (!trustedFolder(dirname(paths.authFile))) return undefined;
+  const name = selectProfileName(file, env, parsed.flags.profile);
+  // An MCP server's sign-in is kept under the profile and resource, bound to the server it names.
+  const table: unknown =
+    file.profiles !== undefined && Object.hasOwn(file.profiles, name) ? file.profiles[name] : undefined;
+  const configured =
+    typeof table === 'object' && table !== null ? (table as { resource?: unknown }).resource : undefined;
+  const resource = parsed.flags.resource ?? (typeof configured === 'string' ? configured : undefined);
+  let key = name;
+  try {
+    if (resource !== undefined) key = resourceStoreKey(name, resource);
+  } catch {
+    return undefined;
+  }
+  const credentials = Object.hasOwn(doc.profiles, key)
+    ? (doc.profiles[key] as Credentials & { store?: unknown })
+    : undefined;
+  // Keyring entries, damaged entries, another issuer or client, a dead or expiring token: the full CLI
+  // says what is wrong, or refreshes.
+  if (typeof credentials !== 'object' || credentials === null || credentials.store !== undefined)
+    return undefined;
   let profile;
   try {
-    profile = resolveProfile(file, env, parsed.flags);
+    // The same resolution as the full CLI's: what the sign-in remembers, config.toml, env, flags.
+    profile = resolveProfile(file, env, parsed.flags, { remembered: storedBinding(credentials) });
   } catch {
     return undefined;
   }
   if (profile.store === 'keyring') return undefined;
-  // A credential folder others can write into: the full CLI refuses it with store_insecure.
-  if (!trustedFolder(dirname(paths.authFile))) return undefined;
-  const doc = readJson(paths.authFile) as
-    { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
-  if (doc === undefined || doc.version !== STORE_VERSION) return undefined;
-  // An MCP server's sign-in is kept under the profile and resource, bound to the server it names.
-  const key =
-    profile.resource === undefined ? profile.name : resourceStoreKey(profile.name, profile.resource);
-  const credentials =
-    doc.profiles !== undefined && Object.hasOwn(doc.profiles, key)
-      ? (doc.profiles[key] as Credentials & { store?: unknown })
-      : undefined;
-  // Keyring entries, damaged entries, another issuer or client, a dead or expiring token: the full CLI
-  // says what is wrong, or refreshes.
-  if (credentials === undefined || credentials.store !== undefined) return undefined;
+  if (profile.resource !== undefined && resourceStoreKey(profile.name, profile.resource) !== key)
+    return undefined;
   const secret = credentials.kind === 'api_key' ? credentials.api_key : credentials.access_token;
   if (typeof secret !== 'string') return undefined;
   if (profile.resource !== undefined && (credentials.kind !== 'oauth' || credentials.mcp === undefined))

@@ -1,5 +1,6 @@
 import { KeyturnError } from './errors.js';
 import type { McpBinding } from './mcp.js';
+import type { ProviderBinding } from './credentials.js';
 
 /**
  * One client registration at one provider: the issuer (OIDC Discovery 1.0) or explicit endpoints
@@ -92,23 +93,47 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** What else profile resolution may draw on besides the config file, the environment and flags. */
+export interface ResolveContext {
+  /** The provider configuration the profile's stored sign-in was made with (see core/binding.ts). */
+  remembered?: ProviderBinding;
+  /** The profile is being signed in to: a name that nothing defines yet is fine. */
+  signIn?: boolean;
+}
+
+/** Checks a profile name (it names a keyring account and a lock file too). */
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw configError(`"${name}" is not a profile name (letters, digits, ".", "_" and "-").`);
+  }
+  return name;
+}
+
+/** The provider a client secret was given for: a later source naming another must not get it. */
+interface SecretOwner {
+  issuer: string | undefined;
+  tokenEndpoint: string | undefined;
+  clientId: string | undefined;
+}
+
 /**
- * Resolves a profile from its sources, later wins: the config file, the environment, the flags.
- * Pure: the caller reads the file and the environment.
+ * Resolves a profile from its sources, later wins: what its stored sign-in remembers, the config
+ * file, the environment, the flags. The one place a profile is put together (SPEC "A sign-in
+ * remembers its provider"). Pure: the caller reads the file, the environment and the store.
  */
 export function resolveProfile(
   file: ConfigFile,
   env: Record<string, string | undefined>,
   flags: ProfileFlags = {},
+  context: ResolveContext = {},
 ): Profile {
-  const name = selectProfileName(file, env, flags.profile);
-  if (!PROFILE_NAME.test(name)) {
-    throw configError(`"${name}" is not a profile name (letters, digits, ".", "_" and "-").`);
-  }
+  const name = checkProfileName(selectProfileName(file, env, flags.profile));
   const defined = file.profiles?.[name];
   if (
     defined === undefined &&
     name !== 'default' &&
+    context.remembered === undefined &&
+    context.signIn !== true &&
     (flags.issuer ?? nonEmpty(env.KEYTURN_ISSUER)) === undefined
   ) {
     // Naming a profile that does not exist (flag, KEYTURN_PROFILE or default_profile) is a mistake
@@ -133,6 +158,13 @@ export function resolveProfile(
     store: 'auto',
   };
   const target = profile as unknown as Record<string, unknown>;
+  if (context.remembered !== undefined) applyRemembered(profile, context.remembered);
+  const owner = (): SecretOwner => ({
+    issuer: profile.issuer,
+    tokenEndpoint: profile.tokenEndpoint,
+    clientId: profile.clientId,
+  });
+  let secretOwner: SecretOwner | undefined;
   for (const [key, field] of Object.entries(STRING_KEYS)) {
     const value = table[key];
     if (value === undefined) continue;
@@ -155,6 +187,7 @@ export function resolveProfile(
   if (table.store !== undefined) profile.store = parseStore(table.store, `profiles.${name}.store`);
   if (table.git_hosts !== undefined)
     profile.gitHosts = parseList(table.git_hosts, `profiles.${name}.git_hosts`);
+  if (profile.clientSecret !== undefined) secretOwner = owner();
 
   // Environment.
   const envString = (variable: string, field: keyof Profile) => {
@@ -166,6 +199,7 @@ export function resolveProfile(
   envString('KEYTURN_CLIENT_SECRET', 'clientSecret');
   envString('KEYTURN_REDIRECT_URI', 'redirectUri');
   envString('KEYTURN_CA_FILE', 'caFile');
+  if (nonEmpty(env.KEYTURN_CLIENT_SECRET) !== undefined) secretOwner = owner();
   const envScopes = nonEmpty(env.KEYTURN_SCOPES);
   if (envScopes !== undefined) profile.scopes = parseScopes(envScopes, 'KEYTURN_SCOPES');
   const envStore = nonEmpty(env.KEYTURN_STORE);
@@ -190,9 +224,50 @@ export function resolveProfile(
     }
   }
 
+  // A client secret goes only to the provider and client it was given with: an issuer, token
+  // endpoint or client id named by a later source (a flag, KEYTURN_ISSUER) leaves it behind.
+  if (secretOwner !== undefined && !sameOwner(secretOwner, owner())) delete profile.clientSecret;
+
   validateRedirectUri(profile.redirectUri);
   if (profile.issuer !== undefined) profile.issuer = normaliseIssuer(profile.issuer);
   return profile;
+}
+
+function sameOwner(a: SecretOwner, b: SecretOwner): boolean {
+  const trim = (url: string | undefined) => url?.replace(/\/+$/, '');
+  return (
+    trim(a.issuer) === trim(b.issuer) &&
+    trim(a.tokenEndpoint) === trim(b.tokenEndpoint) &&
+    a.clientId === b.clientId
+  );
+}
+
+/** The lowest source: what the stored sign-in was made with fills in what nothing else says. */
+function applyRemembered(profile: Profile, remembered: ProviderBinding): void {
+  const text = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' ? value : undefined;
+  const params = (value: unknown): Record<string, string> | undefined => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const entries = Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string');
+    return Object.fromEntries(entries);
+  };
+  const set = <K extends keyof Profile>(key: K, value: Profile[K] | undefined) => {
+    if (value !== undefined) profile[key] = value;
+  };
+  set('issuer', text(remembered.issuer));
+  set('authorizationEndpoint', text(remembered.authorization_endpoint));
+  set('tokenEndpoint', text(remembered.token_endpoint));
+  set('deviceAuthorizationEndpoint', text(remembered.device_authorization_endpoint));
+  set('revocationEndpoint', text(remembered.revocation_endpoint));
+  set('clientId', text(remembered.client_id));
+  set('redirectUri', text(remembered.redirect_uri));
+  set('resource', text(remembered.resource));
+  set('authorizeParams', params(remembered.authorize_params));
+  set('tokenParams', params(remembered.token_params));
+  const scopes = remembered.scopes;
+  if (Array.isArray(scopes) && scopes.length > 0 && scopes.every((s) => typeof s === 'string')) {
+    profile.scopes = [...scopes];
+  }
 }
 
 function parseScopes(value: unknown, where: string): string[] {

@@ -1,10 +1,32 @@
 import type { McpBinding } from './mcp.js';
 
+/**
+ * The provider configuration a sign-in was made with, stored beside its credentials so that the
+ * profile is complete from then on (SPEC "A sign-in remembers its provider"). Never a secret: a
+ * client secret stays in config.toml or the environment.
+ */
+export interface ProviderBinding {
+  issuer?: string;
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  device_authorization_endpoint?: string;
+  revocation_endpoint?: string;
+  client_id?: string;
+  scopes?: string[];
+  redirect_uri?: string;
+  /** RFC 8707 resource indicator. */
+  resource?: string;
+  authorize_params?: Record<string, string>;
+  token_params?: Record<string, string>;
+}
+
 /** What the store holds for one profile. Secrets live only here and in the store. */
 export interface OAuthCredentials {
   kind: 'oauth';
   issuer: string;
   client_id: string;
+  /** The provider configuration of the sign-in (absent in credentials stored by keyturn 0.1). */
+  provider?: ProviderBinding;
   access_token: string;
   token_type: string;
   /** Unix seconds; from the JWT `exp` when the access token is a JWT, else issue time + `expires_in`. */
@@ -26,6 +48,7 @@ export interface ApiKeyCredentials {
   kind: 'api_key';
   issuer?: string;
   client_id?: string;
+  provider?: ProviderBinding;
   api_key: string;
   obtained_at: number;
 }

@@ -85,6 +85,8 @@ export function credentialsFromTokenResponse(
     previous?: OAuthCredentials;
     claims?: OAuthCredentials['claims'];
     mcp?: OAuthCredentials['mcp'];
+    /** The sign-in's provider configuration (a refresh keeps the previous one). */
+    provider?: OAuthCredentials['provider'];
   },
   /** Unix seconds when the token request was sent. */
   nowSeconds: number,
@@ -110,5 +112,7 @@ export function credentialsFromTokenResponse(
   if (claims !== undefined) creds.claims = claims;
   const mcp = base.mcp ?? base.previous?.mcp;
   if (mcp !== undefined) creds.mcp = mcp;
+  const provider = base.provider ?? base.previous?.provider;
+  if (provider !== undefined) creds.provider = provider;
   return creds;
 }

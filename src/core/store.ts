@@ -10,7 +10,17 @@ export interface CredentialStore {
   get(profile: string): Promise<Credentials | undefined>;
   put(profile: string, credentials: Credentials): Promise<void>;
   delete(profile: string): Promise<boolean>;
+  /**
+   * The store's transaction: reads the profile's credentials and writes what `change` makes of them,
+   * under the store's cross-process lock, so nothing can come in between (a refresh's
+   * compare-and-write against a `login` finishing meanwhile). `change` returns the new credentials,
+   * or `undefined` to leave them as they are. Resolves with what the store holds afterwards.
+   */
+  update(profile: string, change: CredentialsChange): Promise<Credentials | undefined>;
 }
+
+/** What a transaction makes of a profile's credentials; `undefined` leaves them unchanged. */
+export type CredentialsChange = (current: Credentials | undefined) => Credentials | undefined;
 
 export const STORE_VERSION = 1;
 

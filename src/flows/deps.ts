@@ -1,28 +1,20 @@
 import type { CredentialStore } from '../core/store.js';
 import type { Profile } from '../core/config.js';
+import type { EnvironmentReport } from '../core/environment.js';
+import type { LockPort, OAuthProvider, Output } from '../core/ports.js';
 import type { CaSource, HttpClient } from '../adapters/http.js';
 import type { KeyturnPaths } from '../adapters/paths.js';
-import type { PortHolder } from '../adapters/loopback.js';
+import type { CallbackServer, CallbackServerOptions, PortHolder } from '../adapters/loopback.js';
 import type { AppIdentity } from '../core/app.js';
 import { describeProgress, type ProgressEvent } from '../core/progress.js';
 
-/** Where progress, narration and warnings go: stderr, never stdout. */
-export interface Output {
-  info(message: string): void;
-  warn(message: string): void;
-  /** A step of the sign-in narration (`keyturn demo`); silent otherwise unless verbose. */
-  step(title: string, detail: string): void;
-  debug(message: string): void;
-  /**
-   * Progress of a sign-in, as data (the library's `onProgress`). Without it, each event that has a
-   * line (core/progress.ts) goes to `info`.
-   */
-  progress?(event: ProgressEvent): void;
-}
+export type { Output } from '../core/ports.js';
 
 /**
- * Every side effect a flow may have, in one object. Only cli/main.ts (and tests) build it.
- * Expensive parts are functions so a flow that does not need them does not load them.
+ * Every side effect a flow may have, in one object: flows import nothing from src/adapters/ but
+ * types. Only the composition roots (runtime.ts `createDeps`, for the CLI and the library) build the
+ * real one; tests build fakes. Expensive parts are functions so a flow that does not need them does
+ * not load them.
  */
 export interface Deps {
   /** Who speaks to the user: every fix, page and folder name takes its names from here. */
@@ -34,6 +26,7 @@ export interface Deps {
   random(): number;
   paths: KeyturnPaths;
   output: Output;
+  /** The profile's credential store (file or OS keyring), chosen and opened. */
   store(profile: Profile): Promise<CredentialStore>;
   /**
    * The HTTP client for a profile. `env` and `caSources` stand in for the process's own proxy and CA
@@ -43,6 +36,17 @@ export interface Deps {
     profile: Profile,
     options?: { timeoutMs?: number; env?: Record<string, string | undefined>; caSources?: CaSource[] },
   ): Promise<HttpClient>;
+  /**
+   * The profile's provider, configured (discovery, or its explicit endpoints, which win): every
+   * OAuth request goes through it. Failures are catalog errors; `timeoutMs` bounds each request.
+   */
+  oauth(profile: Profile & { clientId: string }, options?: { timeoutMs?: number }): Promise<OAuthProvider>;
+  /** The loopback server that receives the browser's authorization response (RFC 8252 §7.3). */
+  callbackServer(options: CallbackServerOptions): Promise<CallbackServer>;
+  /** A named cross-process lock: `refresh-<profile>` makes a refresh single-flight across processes. */
+  lock: LockPort;
+  /** SSH, container, WSL, display: what keeps a browser from reaching the loopback callback. */
+  environment(): Promise<EnvironmentReport>;
   openBrowser(url: string): Promise<boolean>;
   findPortHolder(port: number): Promise<PortHolder | undefined>;
 }

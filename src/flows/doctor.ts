@@ -23,7 +23,8 @@ import { probeDiscovery } from '../adapters/probes/discovery.js';
 import { probeHost } from '../adapters/probes/host.js';
 import { checkCaSources, checkRedirectPort, checkStoreFile } from '../adapters/probes/local.js';
 import { probeToken } from '../adapters/probes/token.js';
-import { checkBinding, deadSignIn } from './token.js';
+import { checkBinding } from '../core/binding.js';
+import { deadSignIn } from './credentials.js';
 import { nowSeconds, type Deps } from './deps.js';
 
 /**

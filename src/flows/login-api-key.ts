@@ -1,6 +1,7 @@
 import { KeyturnError } from '../core/errors.js';
 import { maskSecret, type ApiKeyCredentials } from '../core/credentials.js';
 import type { Profile } from '../core/config.js';
+import { bindingOf } from '../core/binding.js';
 import { nowSeconds, type Deps } from './deps.js';
 
 /** What `loginWithApiKey` stored: the profile, the key masked, the store kind; never the key itself. */
@@ -27,7 +28,12 @@ export async function loginWithApiKey(
       fix: 'Give exactly one key, on one line.',
     });
   }
-  const credentials: ApiKeyCredentials = { kind: 'api_key', api_key: key, obtained_at: nowSeconds(deps) };
+  const credentials: ApiKeyCredentials = {
+    kind: 'api_key',
+    api_key: key,
+    obtained_at: nowSeconds(deps),
+    provider: bindingOf(input.profile),
+  };
   if (input.profile.issuer !== undefined) credentials.issuer = input.profile.issuer;
   if (input.profile.clientId !== undefined) credentials.client_id = input.profile.clientId;
   const store = await deps.store(input.profile);

@@ -1,9 +1,8 @@
-import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import { KeyturnError } from '../core/errors.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import { classifyExchange } from '../core/classify.js';
-import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
-import { startCallbackServer, type CallbackServer } from '../adapters/loopback.js';
-import { preflightAuthorization } from '../adapters/probes/authorization.js';
+import type { CallbackServer } from '../adapters/loopback.js';
+import type { TokenSet } from '../core/ports.js';
 import { authorizationParameters } from '../core/authorization-request.js';
 import { noRefreshNotice } from '../core/providers.js';
 import { emit, type Deps } from './deps.js';
@@ -41,14 +40,13 @@ export async function loginWithBrowser(
   // Open the store first: an unusable store must fail before the user signs in, not after.
   const store = await deps.store(profile);
   const { output } = deps;
-  const http = await deps.http(profile);
+  output.step(
+    'Discovery',
+    `reading ${profile.issuer ?? profile.tokenEndpoint}/.well-known/openid-configuration`,
+  );
+  const provider = await retrying(deps, () => deps.oauth(profile));
   try {
-    output.step(
-      'Discovery',
-      `reading ${profile.issuer ?? profile.tokenEndpoint}/.well-known/openid-configuration`,
-    );
-    const config = await retrying(deps, () => configure(profile, http));
-    const server = config.serverMetadata();
+    const server = provider.endpoints;
     if (server.authorization_endpoint === undefined) {
       throw new KeyturnError(
         'discovery_failed',
@@ -60,14 +58,11 @@ export async function loginWithBrowser(
       );
     }
 
-    const codeVerifier = oidc.randomPKCECodeVerifier();
-    const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
+    const { codeVerifier, codeChallenge, state, nonce } = await provider.newChecks();
     output.step('PKCE', 'made a one-time code verifier; only its SHA-256 challenge goes to the browser');
 
     let mismatchedStates = 0;
-    const callback = await startCallbackServer({
+    const callback = await deps.callbackServer({
       redirectUri: profile.redirectUri,
       expectedState: state,
       appName: deps.app.name,
@@ -92,11 +87,11 @@ export async function loginWithBrowser(
       if (droppedScopes.length > 0) output.info(noRefreshNotice(droppedScopes));
       // RFC 8707 §2.1: a sign-in for one resource names it (MCP servers).
       if (profile.mcp !== undefined) parameters.resource = profile.mcp.resource;
-      const authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).toString();
+      const authorizationUrl = provider.authorizationUrl(parameters);
       // Pre-flight: where the provider would show an error page instead of redirecting back (unknown
       // client, unregistered redirect URI, invalid scope), fail now rather than wait for a callback.
       output.debug(`pre-flight: asking ${server.authorization_endpoint} whether it accepts this sign-in`);
-      const refused = await preflightAuthorization(http, authorizationUrl, callback.redirectUri);
+      const refused = await provider.preflight(authorizationUrl, callback.redirectUri);
       if (refused !== undefined) throw refused;
       emit(deps, { type: 'authorization_url', url: authorizationUrl });
       input.onAuthorizationUrl?.(authorizationUrl);
@@ -150,37 +145,29 @@ export async function loginWithBrowser(
         'Exchange',
         `trading the code and the verifier for tokens at ${server.token_endpoint ?? 'the token endpoint'}`,
       );
-      let tokens;
+      let tokens: TokenSet;
       try {
-        const callbackUrl = result.currentUrl;
         const extra = {
           ...profile.tokenParams,
           ...(profile.mcp === undefined ? {} : { resource: profile.mcp.resource }),
         };
-        const tokenRequestParameters = Object.keys(extra).length === 0 ? undefined : extra;
         tokens = await retrying(deps, () =>
-          oidc
-            .authorizationCodeGrant(
-              config,
-              callbackUrl,
-              {
-                pkceCodeVerifier: codeVerifier,
-                expectedState: state,
-                ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
-                idTokenExpected: parameters.scope?.split(' ').includes('openid') === true,
-              },
-              // token_params, and (RFC 8707 §2.2) the resource again for MCP servers.
-              tokenRequestParameters,
-            )
-            .catch((error: unknown) => {
-              throw oauthFailure(error, 'token');
-            }),
+          provider.authorizationCodeGrant(
+            result.currentUrl,
+            {
+              pkceCodeVerifier: codeVerifier,
+              expectedState: state,
+              ...(parameters.nonce === undefined ? {} : { expectedNonce: nonce }),
+              idTokenExpected: parameters.scope?.split(' ').includes('openid') === true,
+            },
+            // token_params, and (RFC 8707 §2.2) the resource again for MCP servers.
+            Object.keys(extra).length === 0 ? undefined : extra,
+          ),
         );
       } catch (error) {
-        const failure = oauthFailure(error, 'token');
-        const told = failure.forApp(deps.app);
-        await result.respond('failure', 'Sign-in failed', failurePage(told, input));
-        throw told;
+        const failure = asKeyturnError(error).forApp(deps.app);
+        await result.respond('failure', 'Sign-in failed', failurePage(failure, input));
+        throw failure;
       }
       const outcome = await storeSignIn(deps, profile, server.issuer, tokens, store);
       await result.respond(
@@ -193,11 +180,8 @@ export async function loginWithBrowser(
     } finally {
       await callback.close();
     }
-  } catch (error) {
-    if (signal?.aborted || isKeyturnError(error)) throw error;
-    throw oauthFailure(error, 'token');
   } finally {
-    await http.close();
+    await provider.close();
   }
 }
 
@@ -225,4 +209,12 @@ async function takePastedLines(
 function failurePage(error: KeyturnError, input: BrowserLoginInput): string {
   const text = input.callbackPage?.failure;
   return text === undefined ? `${error.message} ${error.fix}` : `${text} ${error.message}`;
+}
+
+/** The oauth port fails with catalog errors; anything else is a defect, said as `internal`. */
+function asKeyturnError(error: unknown): KeyturnError {
+  if (error instanceof KeyturnError) return error;
+  return new KeyturnError('internal', `token: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }

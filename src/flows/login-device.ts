@@ -1,9 +1,9 @@
-import { KeyturnError, isKeyturnError } from '../core/errors.js';
+import { KeyturnError } from '../core/errors.js';
 import type { AppText } from '../core/app.js';
 import { requireProvider, type Profile } from '../core/config.js';
-import { configure, oauthFailure, oidc } from '../adapters/oauth.js';
 import type { ProgressEvent } from '../core/progress.js';
 import { noRefreshNotice, scopesToRequest } from '../core/providers.js';
+import type { DeviceAuthorization, TokenSet } from '../core/ports.js';
 import { emit, type Deps } from './deps.js';
 import { retrying } from './retry.js';
 import { storeSignIn, type LoginResult } from './sign-in-result.js';
@@ -68,10 +68,9 @@ export async function loginWithDevice(
   const profile = requireProvider(input.profile);
   // Open the store first: an unusable store must fail before the user signs in, not after.
   const store = await deps.store(profile);
-  const http = await deps.http(profile);
+  const provider = await deps.oauth(profile);
   try {
-    const config = await retrying(deps, () => configure(profile, http));
-    const server = config.serverMetadata();
+    const server = provider.endpoints;
     if (server.device_authorization_endpoint === undefined) {
       throw new KeyturnError(
         'unauthorized_client',
@@ -86,21 +85,17 @@ export async function loginWithDevice(
     const { scopes, dropped } = scopesToRequest(profile.scopes, server.scopes_supported);
     if (dropped.length > 0) deps.output.info(noRefreshNotice(dropped));
     deps.output.step('Device code', `asking ${server.device_authorization_endpoint} for a user code`);
-    let authorization: oidc.DeviceAuthorizationResponse;
+    let authorization: DeviceAuthorization;
     try {
       authorization = await retrying(deps, () =>
-        oidc
-          .initiateDeviceAuthorization(config, {
-            // RFC 8628 §3.1: the device authorization request carries what an authorization request would.
-            ...profile.authorizeParams,
-            scope: scopes.join(' '),
-          })
-          .catch((error: unknown) => {
-            throw oauthFailure(error, 'device_authorization');
-          }),
+        provider.deviceAuthorization({
+          // RFC 8628 §3.1: the device authorization request carries what an authorization request would.
+          ...profile.authorizeParams,
+          scope: scopes.join(' '),
+        }),
       );
     } catch (error) {
-      throw deviceFix(oauthFailure(error, 'device_authorization'), profile.clientId);
+      throw error instanceof KeyturnError ? deviceFix(error, profile.clientId) : error;
     }
     // RFC 8628 §3.5: stop polling when the device code expires (or our own --timeout, if sooner).
     // One number for what the user is told and for when keyturn gives up.
@@ -118,22 +113,16 @@ export async function loginWithDevice(
     const expiry = AbortSignal.timeout(waitSeconds * 1000);
     const pollSignal = signal === undefined ? expiry : AbortSignal.any([signal, expiry]);
     emit(deps, { type: 'waiting', for: 'device_approval', timeout_seconds: waitSeconds });
-    let tokens;
+    let tokens: TokenSet;
     try {
       const granted = authorization;
       // A transient failure while polling does not end the sign-in: polling goes on, the bound
       // counted from the failure (the user may rightly take minutes to approve).
       tokens = await untilAborted(
-        retrying(
-          deps,
-          () =>
-            oidc
-              .pollDeviceAuthorizationGrant(config, granted, profile.tokenParams, { signal: pollSignal })
-              .catch((error: unknown) => {
-                throw pollSignal.aborted ? error : oauthFailure(error, 'device_poll');
-              }),
-          { signal: pollSignal, from: 'failure' },
-        ),
+        retrying(deps, () => provider.pollDeviceAuthorization(granted, pollSignal, profile.tokenParams), {
+          signal: pollSignal,
+          from: 'failure',
+        }),
         pollSignal,
       );
     } catch (error) {
@@ -147,13 +136,10 @@ export async function loginWithDevice(
           },
         );
       }
-      throw deviceFix(oauthFailure(error, 'device_poll'), profile.clientId);
+      throw error instanceof KeyturnError ? deviceFix(error, profile.clientId) : error;
     }
     return await storeSignIn(deps, profile, server.issuer, tokens, store);
-  } catch (error) {
-    if (signal?.aborted || isKeyturnError(error)) throw error;
-    throw oauthFailure(error, 'device_poll');
   } finally {
-    await http.close();
+    await provider.close();
   }
 }

@@ -1,9 +1,11 @@
 import type { Profile } from '../core/config.js';
-import { isKeyturnError } from '../core/errors.js';
+import { KeyturnError } from '../core/errors.js';
 import { requireProvider } from '../core/config.js';
+import { checkBinding } from '../core/binding.js';
+import type { OAuthProvider } from '../core/ports.js';
 import type { Deps } from './deps.js';
 import { retrying } from './retry.js';
-import { notSignedIn } from './token.js';
+import { notSignedIn } from './credentials.js';
 
 /**
  * What a sign-out did: which tokens were revoked at the revocation endpoint (RFC 7009), whether
@@ -19,7 +21,8 @@ export interface LogoutResult {
 /**
  * Revokes the refresh token, then the access token, at the revocation endpoint (RFC 7009), then
  * removes the profile's credentials. A failed revocation is reported and the credentials are removed
- * all the same: the user asked to be signed out here.
+ * all the same: the user asked to be signed out here. The tokens go only to the provider they were
+ * issued by (core/binding.ts): a profile that now names another one is refused before any request.
  */
 export async function logout(
   deps: Deps,
@@ -35,42 +38,40 @@ export async function logout(
     removed: false,
   };
   if (credentials.kind === 'oauth' && input.revoke) {
+    checkBinding(credentials, input.profile);
     const profile = requireProvider({
       ...input.profile,
       issuer: input.profile.issuer ?? credentials.issuer,
       clientId: input.profile.clientId ?? credentials.client_id,
     });
-    const { configure, oauthFailure, oidc } = await import('../adapters/oauth.js');
-    const http = await deps.http(profile);
+    let provider: OAuthProvider | undefined;
     try {
-      const config = await retrying(deps, () => configure(profile, http));
-      if (config.serverMetadata().revocation_endpoint === undefined) {
+      provider = await retrying(deps, () => deps.oauth(profile));
+      if (provider.endpoints.revocation_endpoint === undefined) {
         result.revocation = 'unsupported';
         deps.output.warn('The provider has no revocation endpoint: the tokens stay valid until they expire.');
       } else {
-        const tokens: [string | undefined, string][] = [
+        const tokens: [string | undefined, 'refresh_token' | 'access_token'][] = [
           [credentials.refresh_token, 'refresh_token'],
           [credentials.access_token, 'access_token'],
         ];
         for (const [token, hint] of tokens) {
           if (token === undefined) continue;
-          await retrying(deps, () =>
-            oidc.tokenRevocation(config, token, { token_type_hint: hint }).catch((error: unknown) => {
-              throw oauthFailure(error, 'revocation');
-            }),
-          );
+          const revoking = provider;
+          await retrying(deps, () => revoking.revoke(token, hint));
           result.revoked.push(hint);
         }
         result.revocation = 'done';
       }
     } catch (thrown) {
-      const error = isKeyturnError(thrown) ? thrown : oauthFailure(thrown, 'revocation');
+      if (!(thrown instanceof KeyturnError)) throw thrown;
+      const error = thrown;
       result.revocation = 'failed';
       deps.output.warn(
         `Could not revoke the tokens at the provider (error[${error.code}]: ${error.message}). Removing them here anyway.`,
       );
     } finally {
-      await http.close();
+      await provider?.close();
     }
   }
   result.removed = await store.delete(input.profile.name);

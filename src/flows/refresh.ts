@@ -1,14 +1,11 @@
-import { join } from 'node:path';
 import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { credentialsFromTokenResponse, needsRefresh, secondsLeft } from '../core/expiry.js';
 import { DEFAULT_RETRY, retryTotalMsFromEnv, type RetryPolicy } from '../core/retry.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import type { Credentials, OAuthCredentials } from '../core/credentials.js';
 import type { CredentialStore } from '../core/store.js';
-import type { OAuthConfig } from '../adapters/oauth.js';
-import { LockTimeoutError, withFileLock } from '../adapters/lock.js';
-import { FileStore } from '../adapters/file-store.js';
-import { deadSignIn, readCredentials } from './token.js';
+import { isLockTimeout, type OAuthProvider, type TokenSet } from '../core/ports.js';
+import { deadSignIn, readCredentials } from './credentials.js';
 import { nowSeconds, type Deps } from './deps.js';
 import { retrying } from './retry.js';
 
@@ -24,8 +21,9 @@ export interface RefreshInput {
   retryTotalMs?: number;
 }
 
-export function refreshLockPath(deps: Pick<Deps, 'paths'>, profile: string): string {
-  return join(deps.paths.lockDir, `refresh-${encodeURIComponent(profile)}.lock`);
+/** The lock that makes a profile's refresh single-flight across processes (a file in the data folder). */
+export function refreshLockName(profile: string): string {
+  return `refresh-${encodeURIComponent(profile)}`;
 }
 
 /** Same token set: another process has not refreshed (nor signed in) since we read it. */
@@ -60,10 +58,10 @@ export async function refreshCredentials(
   const deadline = deps.now() + totalMs;
   const requestTimeoutMs = Math.min(REQUEST_TIMEOUT_MS, Math.max(1_000, totalMs));
   const { output } = deps;
-  const lockPath = refreshLockPath(deps, input.profile.name);
+  const lockName = refreshLockName(input.profile.name);
   try {
-    return await withFileLock(
-      lockPath,
+    return await deps.lock(
+      lockName,
       async () => {
         const current = await readCredentials(input.store, input.profile);
         // `login --api-key` replaced the sign-in meanwhile: nothing to refresh.
@@ -98,7 +96,8 @@ export async function refreshCredentials(
       },
     );
   } catch (error) {
-    if (error instanceof LockTimeoutError) {
+    if (isLockTimeout(error)) {
+      const lockPath = error.path;
       throw new KeyturnError(
         'internal',
         `Gave up waiting for pid ${error.holder.pid ?? '?'}, which has been refreshing the token of profile "${input.profile.name}" for too long.`,
@@ -157,43 +156,32 @@ async function refreshWithRetry(
   attempts: Attempts,
 ): Promise<Credentials> {
   const profile = requireProvider(input.profile);
-  // Loaded only by the one process that refreshes: the others, waiting on the lock, never need it.
-  const { configure, oauthFailure, oidc } = await import('../adapters/oauth.js');
-  const http = await deps.http(profile, { timeoutMs: attempts.requestTimeoutMs });
   const started = deps.now();
   // The retry budget counts from the start of the command: time spent waiting for the lock is spent.
   const budget: RetryPolicy = {
     ...attempts.policy,
     totalMs: Math.max(0, attempts.deadline - started),
   };
-  let config: OAuthConfig | undefined;
-  let answer: { tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>; requestedAt: number };
+  let provider: OAuthProvider | undefined;
+  let answer: { tokens: TokenSet; requestedAt: number };
   try {
     answer = await retrying(
       deps,
       async () => {
-        try {
-          config ??= await configure(profile, http);
-          // The last attempt ends by the deadline too (openid-client's timeout is in seconds).
-          config.timeout = Math.max(
-            1,
-            Math.ceil(Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()) / 1000),
-          );
-          const requestedAt = nowSeconds(deps);
-          // RFC 8707 §2.2: a resource's refresh names the resource again; token_params go along.
-          const parameters = {
-            ...profile.tokenParams,
-            ...(profile.mcp === undefined ? {} : { resource: profile.mcp.resource }),
-          };
-          const tokens = await oidc.refreshTokenGrant(
-            config,
-            refreshToken,
-            Object.keys(parameters).length === 0 ? undefined : parameters,
-          );
-          return { tokens, requestedAt };
-        } catch (thrown) {
-          throw attempts.signal?.aborted ? thrown : oauthFailure(thrown, 'refresh');
-        }
+        // Configured only by the one process that refreshes: the others, waiting on the lock, never need it.
+        provider ??= await deps.oauth(profile, { timeoutMs: attempts.requestTimeoutMs });
+        const requestedAt = nowSeconds(deps);
+        // RFC 8707 §2.2: a resource's refresh names the resource again; token_params go along.
+        const parameters = {
+          ...profile.tokenParams,
+          ...(profile.mcp === undefined ? {} : { resource: profile.mcp.resource }),
+        };
+        // The last attempt ends by the deadline too.
+        const tokens = await provider.refreshTokenGrant(refreshToken, {
+          timeoutMs: Math.min(attempts.requestTimeoutMs, attempts.deadline - deps.now()),
+          ...(Object.keys(parameters).length === 0 ? {} : { parameters }),
+        });
+        return { tokens, requestedAt };
       },
       {
         policy: budget,
@@ -208,7 +196,7 @@ async function refreshWithRetry(
     if (after !== undefined) return after;
     throw rejected;
   } finally {
-    await http.close();
+    await provider?.close();
   }
   const { tokens, requestedAt } = answer;
   const fresh = credentialsFromTokenResponse(
@@ -268,32 +256,12 @@ async function putIfUnchanged(
   next: OAuthCredentials,
   deps: Deps,
 ): Promise<Credentials> {
-  let changed = false;
-  let replaced: Credentials | undefined;
-  if (store instanceof FileStore) {
-    // Compare and write under the file's own lock: nothing can come in between.
-    await store.update((profiles) => {
-      const now = profiles[profile];
-      if (!sameTokens(now, expected)) {
-        changed = true;
-        replaced = now;
-        return false;
-      }
-      profiles[profile] = next;
-      return true;
-    });
-  } else {
-    const now = await store.get(profile);
-    if (sameTokens(now, expected)) await store.put(profile, next);
-    else {
-      changed = true;
-      replaced = now;
-    }
-  }
-  if (!changed) return next;
+  // Compare and write in the store's transaction: nothing can come in between.
+  const after = await store.update(profile, (now) => (sameTokens(now, expected) ? next : undefined));
+  if (after === next) return next;
   deps.output.debug('the stored sign-in changed during the refresh (a new login?): keeping it');
-  if (replaced === undefined) {
+  if (after === undefined) {
     throw new KeyturnError('not_signed_in', `Profile "${profile}" was signed out during the refresh.`);
   }
-  return replaced;
+  return after;
 }

@@ -1,7 +1,6 @@
 import { constantTimeEqual } from '../core/callback.js';
 import type { Profile } from '../core/config.js';
-import { withFileLock } from '../adapters/lock.js';
-import { refreshLockPath } from './refresh.js';
+import { refreshLockName } from './refresh.js';
 import { nowSeconds, type Deps } from './deps.js';
 
 /**
@@ -13,12 +12,20 @@ import { nowSeconds, type Deps } from './deps.js';
  */
 export async function expireAccessToken(deps: Deps, profile: Profile, accessToken: string): Promise<boolean> {
   const store = await deps.store(profile);
-  return withFileLock(refreshLockPath(deps, profile.name), async () => {
-    const current = await store.get(profile.name);
-    if (current?.kind !== 'oauth' || !constantTimeEqual(current.access_token, accessToken)) return false;
-    const now = nowSeconds(deps);
-    await store.put(profile.name, { ...current, expires_at: Math.min(current.expires_at ?? now, now - 1) });
-    deps.output.debug(`profile "${profile.name}": the access token was rejected; the next use refreshes it`);
-    return true;
+  return deps.lock(refreshLockName(profile.name), async () => {
+    let expired = false;
+    await store.update(profile.name, (current) => {
+      if (current?.kind !== 'oauth' || !constantTimeEqual(current.access_token, accessToken))
+        return undefined;
+      expired = true;
+      const now = nowSeconds(deps);
+      return { ...current, expires_at: Math.min(current.expires_at ?? now, now - 1) };
+    });
+    if (expired) {
+      deps.output.debug(
+        `profile "${profile.name}": the access token was rejected; the next use refreshes it`,
+      );
+    }
+    return expired;
   });
 }

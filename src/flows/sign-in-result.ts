@@ -1,9 +1,10 @@
 import type { Profile } from '../core/config.js';
+import { bindingOf } from '../core/binding.js';
 import { credentialsFromTokenResponse } from '../core/expiry.js';
 import { isIssuerTemplate } from '../core/providers.js';
 import type { OAuthCredentials } from '../core/credentials.js';
 import type { CredentialStore } from '../core/store.js';
-import type { oidc } from '../adapters/oauth.js';
+import type { TokenSet } from '../core/ports.js';
 import { emit, nowSeconds, type Deps } from './deps.js';
 
 /** What a successful sign-in (browser or device) reports: who, where, until when; never a secret. */
@@ -20,16 +21,18 @@ export interface LoginResult {
 
 /**
  * The common end of every OAuth sign-in: keeps the id_token claims `status` shows, stores the
- * credentials for the profile, and reports who signed in (OIDC Core §2, RFC 6749 §5.1).
+ * credentials for the profile with the provider configuration they were issued under (so the
+ * profile is complete from then on, and its tokens go nowhere else), and reports who signed in
+ * (OIDC Core §2, RFC 6749 §5.1).
  */
 export async function storeSignIn(
   deps: Deps,
   profile: Profile & { clientId: string },
   issuer: string,
-  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  tokens: TokenSet,
   store: CredentialStore,
 ): Promise<LoginResult> {
-  const idClaims = tokens.claims();
+  const idClaims = tokens.claims;
   const claims: NonNullable<OAuthCredentials['claims']> = {};
   for (const key of ['sub', 'email', 'name', 'preferred_username'] as const) {
     const value = idClaims?.[key];
@@ -46,6 +49,7 @@ export async function storeSignIn(
       issuer: bound,
       client_id: profile.clientId,
       claims,
+      provider: bindingOf(profile),
       ...(profile.mcp === undefined ? {} : { mcp: profile.mcp }),
     },
     nowSeconds(deps),

@@ -2,7 +2,8 @@ import { isKeyturnError } from '../core/errors.js';
 import { maskSecret } from '../core/credentials.js';
 import type { Profile } from '../core/config.js';
 import { nowSeconds, type Deps } from './deps.js';
-import { checkBinding, notSignedIn } from './token.js';
+import { checkBinding } from '../core/binding.js';
+import { notSignedIn } from './credentials.js';
 
 /** What `keyturn status` reports: who, where, until when; never a secret. */
 export interface StatusReport {

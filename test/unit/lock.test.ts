@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -26,7 +26,18 @@ async function deadPid(): Promise<number> {
   return child.pid as number;
 }
 
-async function leaveLock(owner: { pid: number; host?: string }, ageMs = 0): Promise<void> {
+/** What the lock records of a process to tell it alive (Linux /proc), read here independently. */
+async function identityOf(pid: number): Promise<{ boot: string; pidns: number; start: number }> {
+  const procStat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const { ino } = await stat(`/proc/${pid}/ns/pid`);
+  return {
+    boot: (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim(),
+    pidns: ino,
+    start: Number(procStat.slice(procStat.lastIndexOf(')') + 2).split(' ')[19]),
+  };
+}
+
+async function leaveLock(owner: Record<string, unknown> & { pid: number }, ageMs = 0): Promise<void> {
   await writeFile(lockPath, JSON.stringify({ host: hostname(), nonce: 'left-behind', ...owner }));
   if (ageMs > 0) {
     const then = new Date(Date.now() - ageMs);
@@ -91,6 +102,46 @@ describe('the cross-process lock', () => {
     await leaveLock({ pid: process.ppid }, STALE_MS + 5_000);
     const release = await acquire(lockPath, { timeoutMs: 1000 });
     expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    await release();
+  });
+
+  it('records the boot, pid namespace and start time that tell this holder from any other', async () => {
+    const release = await acquire(lockPath);
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject(await identityOf(process.pid));
+    await release();
+  });
+
+  it('never breaks a live holder whose heartbeat stopped long ago (stopped with Ctrl-Z, a laptop asleep)', async () => {
+    await leaveLock({ pid: process.ppid, ...(await identityOf(process.ppid)) }, STALE_MS * 30);
+    const error = await acquire(lockPath, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect((error as LockTimeoutError).holder.pid).toBe(process.ppid);
+  });
+
+  it('breaks at once a lock whose pid now belongs to another process (another start time), heartbeat fresh', async () => {
+    const holder = await identityOf(process.ppid);
+    await leaveLock({ pid: process.ppid, ...holder, start: holder.start - 1 });
+    const onWait = vi.fn();
+    const release = await acquire(lockPath, { onWait, timeoutMs: 1000 });
+    expect(onWait).not.toHaveBeenCalled();
+    await release();
+  });
+
+  it('breaks at once a lock left before the machine rebooted (another boot id)', async () => {
+    const holder = await identityOf(process.ppid);
+    await leaveLock({ pid: process.ppid, ...holder, boot: '00000000-0000-4000-8000-000000000000' });
+    const release = await acquire(lockPath, { timeoutMs: 1000 });
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    await release();
+  });
+
+  it('leaves a holder in another pid namespace to its heartbeat: fresh, it waits', async () => {
+    const holder = await identityOf(process.ppid);
+    await leaveLock({ pid: 1, ...holder, pidns: holder.pidns + 1 });
+    const error = await acquire(lockPath, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    await leaveLock({ pid: 1, ...holder, pidns: holder.pidns + 1 }, STALE_MS + 5_000);
+    const release = await acquire(lockPath, { timeoutMs: 1000 });
     await release();
   });
 

@@ -18,7 +18,7 @@ export async function runLogin(ctx: CommandContext, options: LoginOptions): Prom
   if (options.device === true && options.apiKey === true) {
     throw usageError('--device and --api-key cannot be used together.', 'Choose one sign-in method.');
   }
-  const profile = await ctx.profile();
+  const profile = await ctx.profile({ signIn: true });
   if (profile.resource !== undefined && (options.device === true || options.apiKey === true)) {
     throw usageError(
       `An MCP server (--resource) is signed in to with the browser: ${options.device === true ? '--device' : '--api-key'} does not apply.`,
