@@ -65,6 +65,7 @@ export function createDeps(
       const { withFileLock } = await import('./adapters/lock.js');
       return withFileLock(join(paths.lockDir, `${name}.lock`), fn, options);
     },
+    probes: async () => (await import('./adapters/probes/index.js')).probes,
     environment: async () => {
       const { readEnvironment } = await import('./adapters/environment.js');
       return readEnvironment(env);

@@ -25,6 +25,15 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
+export type CommandRunner = (ctx: CommandContext) => Promise<number | void>;
+
+/** What argv asks for: one command's runner and its options (cli/program.ts parses, main.ts runs). */
+export interface ParsedCommand {
+  options: CommonOptions;
+  extra?: { narrate?: boolean };
+  runner: CommandRunner;
+}
+
 /** The composition root: the only place that builds the real side effects. */
 export function createContext(
   options: CommonOptions,

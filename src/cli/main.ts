@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { exitCodeFor, KeyturnError } from '../core/errors.js';
 import { createOutput } from './output.js';
-import type { CommandContext, CommonOptions } from './context.js';
+export type { CommandRunner, ParsedCommand } from './context.js';
 
 /**
  * The composition root. Parses argv, builds the context, runs one command, maps the outcome to an
  * exit code in one place. Command modules load lazily: `keyturn token` loads nothing it does not use.
  */
-
-export type CommandRunner = (ctx: CommandContext) => Promise<number | void>;
 
 const EXIT_INTERRUPTED = 130;
 
@@ -45,12 +43,6 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-export interface ParsedCommand {
-  options: CommonOptions;
-  extra?: { narrate?: boolean };
-  runner: CommandRunner;
 }
 
 run(process.argv.slice(2)).then(

@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { CommonOptions } from './context.js';
-import type { ParsedCommand } from './main.js';
+import type { ParsedCommand } from './context.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 function seconds(name: string) {
   return (value: string): number => {

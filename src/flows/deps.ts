@@ -7,6 +7,7 @@ import type { KeyturnPaths } from '../adapters/paths.js';
 import type { CallbackServer, CallbackServerOptions, PortHolder } from '../adapters/loopback.js';
 import type { AppIdentity } from '../core/app.js';
 import { describeProgress, type ProgressEvent } from '../core/progress.js';
+import type { Probes } from '../adapters/probes/index.js';
 
 export type { Output } from '../core/ports.js';
 
@@ -47,6 +48,8 @@ export interface Deps {
   lock: LockPort;
   /** SSH, container, WSL, display: what keeps a browser from reaching the loopback callback. */
   environment(): Promise<EnvironmentReport>;
+  /** The doctor's probes (DNS, TCP, TLS, proxy, discovery, endpoints, files, ports). */
+  probes(): Promise<Probes>;
   openBrowser(url: string): Promise<boolean>;
   findPortHolder(port: number): Promise<PortHolder | undefined>;
 }

@@ -15,14 +15,9 @@ import {
 } from '../core/diagnosis.js';
 import { browserSignInAdvice, type EnvironmentReport } from '../core/environment.js';
 import { displayUrl } from '../core/redact.js';
-import { readEnvironment } from '../adapters/environment.js';
-import { caSources, type CaSource, type Exchange, type HttpClient } from '../adapters/http.js';
-import { probeAuthorization } from '../adapters/probes/authorization.js';
-import { checkClock } from '../adapters/probes/clock.js';
-import { probeDiscovery } from '../adapters/probes/discovery.js';
-import { probeHost } from '../adapters/probes/host.js';
-import { checkCaSources, checkRedirectPort, checkStoreFile } from '../adapters/probes/local.js';
-import { probeToken } from '../adapters/probes/token.js';
+import type { CaSource, Exchange, HttpClient } from '../adapters/http.js';
+import type { Probes } from '../adapters/probes/index.js';
+import { checkClock } from '../core/clock.js';
 import { checkBinding } from '../core/binding.js';
 import { deadSignIn } from './credentials.js';
 import { nowSeconds, type Deps } from './deps.js';
@@ -83,6 +78,7 @@ function secretsOf(credentials: Credentials | undefined): string[] {
 /** The store in use, its file's modes and parse, and who is signed in until when. */
 async function checkSignIn(
   deps: Deps,
+  probes: Probes,
   profile: Profile,
 ): Promise<{ findings: Finding[]; secrets: string[]; store?: string }> {
   const findings: Finding[] = [];
@@ -101,7 +97,9 @@ async function checkSignIn(
       ...(store.note === undefined ? {} : { note: store.note }),
     }),
   );
-  findings.push(...(await checkStoreFile(store.kind === 'file' ? store.location : deps.paths.authFile)));
+  findings.push(
+    ...(await probes.checkStoreFile(store.kind === 'file' ? store.location : deps.paths.authFile)),
+  );
   let credentials: Credentials | undefined;
   try {
     credentials = await store.get(profile.name);
@@ -207,6 +205,7 @@ function environmentFindings(
  */
 async function probeProvider(
   deps: Deps,
+  probes: Probes,
   target: DoctorTarget,
   timeoutSeconds: number,
   observe: (exchange: Exchange) => void,
@@ -254,7 +253,7 @@ async function probeProvider(
     hosts.set(url.host, {
       url,
       endpoints: [role],
-      findings: probeHost(
+      findings: probes.probeHost(
         { url, endpoints: [role] },
         {
           timeoutMs,
@@ -269,7 +268,7 @@ async function probeProvider(
   probe(provider.issuer ?? provider.tokenEndpoint, provider.issuer === undefined ? 'token' : 'issuer');
 
   const httpFindings: Finding[] = [];
-  const discovery = await probeDiscovery(provider, http, timeoutSeconds, deps.now);
+  const discovery = await probes.probeDiscovery(provider, http, timeoutSeconds, deps.now);
   httpFindings.push(...discovery.findings);
   const answer = discovery.answer;
   if (answer?.receivedAt !== undefined) {
@@ -288,8 +287,8 @@ async function probeProvider(
     probe(server.jwks_uri, 'jwks');
     // Separate clients: each probe reads its own last failure.
     const [authorization, token] = await Promise.all([
-      newClient().then((client) => probeAuthorization(config, profile, client)),
-      newClient().then((client) => probeToken(config, profile, client)),
+      newClient().then((client) => probes.probeAuthorization(config, profile, client)),
+      newClient().then((client) => probes.probeToken(config, profile, client)),
     ]);
     httpFindings.push(...authorization);
     for (const finding of token) {
@@ -330,15 +329,15 @@ async function probeProvider(
 }
 
 /** The doctor's target for a keyturn profile: its store, its redirect port, keyturn's own settings. */
-function profileTarget(deps: Deps, profile: Profile): DoctorTarget {
+function profileTarget(deps: Deps, probes: Probes, profile: Profile): DoctorTarget {
   return {
     name: profile.name,
     profile,
     env: deps.env,
-    caSources: caSources(deps.env, profile.caFile),
-    signIn: () => checkSignIn(deps, profile),
+    caSources: probes.caSources(deps.env, profile.caFile),
+    signIn: () => checkSignIn(deps, probes, profile),
     ports: async () => [
-      await checkRedirectPort(profile.redirectUri, profile.redirectPortFallback, deps.findPortHolder),
+      await probes.checkRedirectPort(profile.redirectUri, profile.redirectPortFallback, deps.findPortHolder),
     ],
     settings: profileSettings(profile),
   };
@@ -380,18 +379,19 @@ export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorR
     if (walked.profile === undefined) probeTheProvider = false;
     else probed = walked.profile;
   }
-  const target = input.target ?? profileTarget(deps, probed);
+  const probes = await deps.probes();
+  const target = input.target ?? profileTarget(deps, probes, probed);
   const { profile } = target;
   const exchanges: Exchange[] = [];
   const clients: HttpClient[] = [];
   const redirectPort = Number(new URL(profile.redirectUri).port || 80);
   try {
     const [environment, signIn, ports, network] = await Promise.all([
-      readEnvironment(deps.env),
+      deps.environment(),
       target.signIn(),
       target.ports(),
       probeTheProvider
-        ? probeProvider(deps, target, timeoutSeconds, (e) => exchanges.push(e), clients)
+        ? probeProvider(deps, probes, target, timeoutSeconds, (e) => exchanges.push(e), clients)
         : { findings: [] as Finding[], deviceGrant: undefined },
     ]);
     const told = findingsFor(
@@ -402,7 +402,7 @@ export async function runDoctor(deps: Deps, input: DoctorInput): Promise<DoctorR
           target.deviceSignIn ?? network.deviceGrant,
           deps.app.command,
         ),
-        ...checkCaSources(target.caSources),
+        ...probes.checkCaSources(target.caSources),
         ...signIn.findings,
         ...ports,
         ...resourceFindings,

@@ -11,7 +11,7 @@ import {
   type ReportContext,
 } from '../../src/core/diagnosis.js';
 import { readAuthorizationAnswer } from '../../src/adapters/probes/authorization.js';
-import { checkClock } from '../../src/adapters/probes/clock.js';
+import { checkClock } from '../../src/core/clock.js';
 
 const context: ReportContext = {
   generatedAt: '2026-01-01T00:00:00.000Z',

@@ -47,7 +47,8 @@ async function fetchAnswer(http: HttpClient, url: string, now: () => number): Pr
 /**
  * Fetches the discovery document twice at once: as curl would (status, content type, Date, the
  * `issuer` it names: evidence) and through openid-client (the verdict, and the Configuration every
- * later probe uses). Profiles with explicit endpoints and no issuer skip discovery.
+ * later probe uses, the profile's explicit endpoints over the discovered ones). Profiles with explicit
+ * endpoints and no issuer skip discovery.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
 export async function probeDiscovery(

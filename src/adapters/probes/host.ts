@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLS_EXPIRED, classifyExchange, type NetworkFacts } from '../../core/classify.js';
+import { classifyExchange, type NetworkFacts } from '../../core/classify.js';
 import { KeyturnError } from '../../core/errors.js';
 import { passed, problem, type Finding } from '../../core/diagnosis.js';
 import { displayUrl } from '../../core/redact.js';
@@ -8,7 +8,8 @@ import { errnoOf } from './deadline.js';
 import { resolveHost } from './dns.js';
 import { connectToProxy, requestTunnel } from './proxy.js';
 import { connectAny } from './tcp.js';
-import { handshake, judgeTls, type TlsFacts } from './tls.js';
+import { handshake, judgeTls } from './tls.js';
+import { tlsFinding } from '../../core/tls.js';
 
 /** One provider origin to probe, and which endpoints live there. */
 export interface HostTarget {
@@ -212,70 +213,4 @@ export async function probeHost(target: HostTarget, options: HostProbeOptions): 
   } finally {
     socket?.destroy();
   }
-}
-
-function tlsFinding(
-  tls: TlsFacts,
-  name: string,
-  host: string,
-  base: Record<string, unknown>,
-  fail: (n: NetworkFacts, message: string, fix?: string, evidence?: Record<string, unknown>) => Finding,
-  now: number,
-): Finding {
-  const leaf = tls.chain[0];
-  const top = tls.chain[tls.chain.length - 1];
-  const evidence: Record<string, unknown> = {
-    protocol: tls.protocol,
-    subject: leaf?.subject,
-    issuer: top?.issuer,
-    chain: tls.chain.map(({ subject, issuer, valid_from, valid_to }) => ({
-      subject,
-      issuer,
-      valid_from,
-      valid_to,
-    })),
-  };
-  const code = tls.authorizationError;
-  if (code !== undefined && TLS_EXPIRED.has(code)) {
-    const stale =
-      tls.chain.find((c) => Date.parse(c.valid_to) < now || Date.parse(c.valid_from) > now) ?? leaf;
-    return fail(
-      { code },
-      `The certificate "${stale?.subject ?? '?'}" presented by ${name} is valid from ${stale?.valid_from ?? '?'} to ${stale?.valid_to ?? '?'}, and this machine's clock says ${new Date(now).toUTCString()}.`,
-      undefined,
-      { ...evidence, authorization_error: code },
-    );
-  }
-  if (code !== undefined) {
-    const anchor = top?.issuer ?? '?';
-    const inspection =
-      tls.osStoreFile === undefined
-        ? ''
-        : ` This machine's OS store trusts that CA (${tls.osStoreFile}) but Node does not: TLS inspection by a corporate proxy or security product, most likely.`;
-    return fail(
-      { code },
-      `The certificate chain presented by ${name} (${leaf?.subject ?? '?'}) ends at "${anchor}", a CA that neither Node's roots nor NODE_EXTRA_CA_CERTS / SSL_CERT_FILE / ca_file hold (${code}).${inspection}`,
-      tls.osStoreFile === undefined
-        ? `If a corporate proxy or security product inspects TLS, get the certificate of "${anchor}" (from IT, or from the browser's certificate viewer) and set \`export NODE_EXTRA_CA_CERTS=/path/to/that-ca.pem\` (or \`ca_file\`). Never disable verification.`
-        : `export NODE_EXTRA_CA_CERTS=${tls.osStoreFile}`,
-      {
-        ...evidence,
-        authorization_error: code,
-        ...(tls.osStoreFile === undefined ? {} : { os_store_file: tls.osStoreFile }),
-      },
-    );
-  }
-  if (tls.hostnameError !== undefined) {
-    return fail(
-      { code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
-      `The certificate presented by ${name} (${leaf?.subject ?? '?'}) does not name ${host}; it names ${tls.altNames ?? 'no other host'}.`,
-      `Use a host name the certificate carries in the issuer URL; if the URL is right, a proxy or captive portal is answering in place of the provider.`,
-      { ...evidence, subject_alt_names: tls.altNames ?? null },
-    );
-  }
-  return passed(
-    'tls',
-    `${name} presents a valid certificate for ${host} (${leaf?.subject ?? '?'}, issued by ${leaf?.issuer ?? '?'}, until ${leaf?.valid_to ?? '?'}), trusted by ${tls.trustedBy ?? 'Node'}`,
-    { ...base, ...evidence, trusted_by: tls.trustedBy },
-  );
 }

@@ -13,31 +13,8 @@ import { isIP } from 'node:net';
 import { pemCertificates, readCaFile, type CaSource } from '../ca.js';
 import { withDeadline } from './deadline.js';
 
-/** One certificate of the presented chain, as evidence. */
-export interface CertFacts {
-  subject: string;
-  issuer: string;
-  valid_from: string;
-  valid_to: string;
-  fingerprint256: string;
-}
-
-/** What a TLS handshake showed, judged with the same trust as the HTTP layer. */
-export interface TlsFacts {
-  protocol: string | null;
-  /** Leaf first. */
-  chain: CertFacts[];
-  /** The leaf's subjectAltName ("DNS:localhost, IP Address:127.0.0.1"). */
-  altNames?: string;
-  /** OpenSSL's verdict on the chain (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …). */
-  authorizationError?: string;
-  /** The certificate does not name the host (RFC 6125). */
-  hostnameError?: string;
-  /** Which trust store holds the chain's anchor: "Node's roots", "NODE_EXTRA_CA_CERTS (/path)", … */
-  trustedBy?: string;
-  /** An untrusted chain whose anchor this machine's OS store holds: TLS inspection, most likely. */
-  osStoreFile?: string;
-}
+export type { CertFacts, TlsFacts } from '../../core/tls.js';
+import type { TlsFacts } from '../../core/tls.js';
 
 /** The OS trust store: Debian/Ubuntu, Fedora/RHEL, Alpine, macOS-with-openssl layouts. */
 export const OS_CERT_DIRS = ['/etc/ssl/certs', '/etc/pki/tls/certs', '/etc/pki/ca-trust/source/anchors'];

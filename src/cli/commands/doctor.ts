@@ -22,7 +22,7 @@ const STYLES: Record<Severity, Style> = { error: 'error', warning: 'warning', in
 export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<number> {
   const [{ runDoctor: doctor }, { VERSION }] = await Promise.all([
     import('../../flows/doctor.js'),
-    import('../program.js'),
+    import('../version.js'),
   ]);
   // --codex: that CLI's home and provider, with no keyturn profile (config.toml is not read).
   const target =

@@ -22,6 +22,8 @@ import type {
   CallbackServerOptions,
 } from '../../../src/adapters/loopback.js';
 import type { Deps } from '../../../src/flows/deps.js';
+import type { HttpClient } from '../../../src/adapters/http.js';
+import type { Probes } from '../../../src/adapters/probes/index.js';
 
 /** 2026-11-30T08:00:00Z: the frozen "now" of every flow test. */
 export const T0 = Date.UTC(2026, 10, 30, 8, 0, 0);
@@ -81,12 +83,31 @@ export interface Recorded {
   callbackServers: CallbackServerOptions[];
 }
 
+/** The probes a test scripts; any other one fails loudly if the flow calls it. */
+function scriptedProbes(scripted: Partial<Probes> = {}): Probes {
+  return new Proxy(scripted as Probes, {
+    get: (target, name: string) => {
+      const probe = (target as unknown as Record<string, unknown>)[name];
+      // Not a thenable: `await deps.probes()` resolves to the probes themselves.
+      if (probe !== undefined || name === 'then') return probe;
+      return () => {
+        throw new Error(`probe ${name} is not scripted in this test`);
+      };
+    },
+  });
+}
+
 /** What the "browser" sends back to the loopback callback, given the authorization URL. */
 export type BrowserAnswer = (authorizationUrl: URL) => Record<string, string>;
 
 export function fakeDeps(
   script: ProviderScript = {},
-  options: { store?: MemoryStore; browser?: BrowserAnswer; environment?: Partial<EnvironmentReport> } = {},
+  options: {
+    store?: MemoryStore;
+    browser?: BrowserAnswer;
+    environment?: Partial<EnvironmentReport>;
+    probes?: Partial<Probes>;
+  } = {},
 ): { deps: Deps; store: MemoryStore; recorded: Recorded; clock: { now: number } } {
   const clock = { now: T0 };
   const store = options.store ?? new MemoryStore();
@@ -179,9 +200,16 @@ export function fakeDeps(
       debug: () => undefined,
     },
     store: async () => store,
-    http: async () => {
-      throw new Error('flows under test take their requests through deps.oauth');
-    },
+    // The doctor's probes get a client to hand around; the fake probes never send anything with it.
+    http: async () =>
+      ({
+        fetch: () => Promise.reject(new Error('flows under test send nothing over plain HTTP')),
+        route: () => ({ kind: 'direct' }),
+        proxyFor: () => undefined,
+        caSources: [],
+        observe: () => undefined,
+        close: async () => undefined,
+      }) as unknown as HttpClient,
     oauth: async () => {
       recorded.requests.push({ step: 'configure' });
       return provider;
@@ -246,6 +274,7 @@ export function fakeDeps(
       return true;
     },
     findPortHolder: async () => undefined,
+    probes: async () => scriptedProbes(options.probes),
   };
   return { deps, store, recorded, clock };
 }

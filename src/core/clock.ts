@@ -1,5 +1,5 @@
-import { KeyturnError } from '../../core/errors.js';
-import { passed, problem, type Finding } from '../../core/diagnosis.js';
+import { KeyturnError } from './errors.js';
+import { passed, problem, type Finding } from './diagnosis.js';
 
 /** Tolerance of SPEC.md's clock_skew: id_token `iat`/`exp` checks fail beyond it. */
 export const MAX_CLOCK_SKEW_SECONDS = 60;
