@@ -90,9 +90,13 @@ export async function loginWithBrowser(
       const authorizationUrl = provider.authorizationUrl(parameters);
       // Pre-flight: where the provider would show an error page instead of redirecting back (unknown
       // client, unregistered redirect URI, invalid scope), fail now rather than wait for a callback.
-      output.debug(`pre-flight: asking ${server.authorization_endpoint} whether it accepts this sign-in`);
-      const refused = await provider.preflight(authorizationUrl, callback.redirectUri);
-      if (refused !== undefined) throw refused;
+      // Not for an MCP server's sign-in: its client was just registered there, and its authorization
+      // server may count (and limit) authorization requests, as the MCP conformance suite's does.
+      if (profile.mcp === undefined) {
+        output.debug(`pre-flight: asking ${server.authorization_endpoint} whether it accepts this sign-in`);
+        const refused = await provider.preflight(authorizationUrl, callback.redirectUri);
+        if (refused !== undefined) throw refused;
+      }
       emit(deps, { type: 'authorization_url', url: authorizationUrl });
       input.onAuthorizationUrl?.(authorizationUrl);
       if (input.open) {

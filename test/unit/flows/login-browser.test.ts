@@ -60,7 +60,7 @@ describe('browser sign-in over fake deps', () => {
     expect(result).toMatchObject({
       issuer: 'https://id.example.com',
       subject: 'user-1',
-      expiresAt: T0 / 1000 + 3600,
+      expires_at: T0 / 1000 + 3600,
     });
     expect(store.profiles.get('default')).toMatchObject({
       kind: 'oauth',
