@@ -31,6 +31,7 @@ export type CheckName =
   | 'resource_metadata'
   | 'authorization_server_metadata'
   | 'registration'
+  | 'refresh_token'
   | 'skipped';
 
 /** One diagnosis of the doctor: a catalog code (or the name of a check that passed), the cause, the fix. */

@@ -98,6 +98,10 @@ describe('Google browser sign-in (desktop app)', () => {
         has_refresh_token: false,
         email: 'alice@example.test',
       });
+      // doctor says so too, as a note: Google lists no offline_access.
+      const { report, problems, stdout } = await online.doctor();
+      expect(problems, stdout).toEqual([]);
+      expect(report.findings.find((f) => f.code === 'refresh_token')).toMatchObject({ severity: 'info' });
     } finally {
       await online.cleanup();
     }
@@ -116,6 +120,7 @@ describe('Google browser sign-in (desktop app)', () => {
       const { report, problems, stdout } = await offline.doctor();
       expect(problems, stdout).toEqual([]);
       expect(report.findings.find((f) => f.code === 'authorization_endpoint')?.severity).toBe('ok');
+      expect(report.findings.find((f) => f.code === 'refresh_token')).toBeUndefined();
     } finally {
       await offline.cleanup();
     }

@@ -1,7 +1,8 @@
 import type { Profile } from '../../core/config.js';
 import { authorizationParameters } from '../../core/authorization-request.js';
 import type { KeyturnError } from '../../core/errors.js';
-import { passed, problem, type Finding } from '../../core/diagnosis.js';
+import { noted, passed, problem, type Finding } from '../../core/diagnosis.js';
+import { noRefreshNotice } from '../../core/providers.js';
 import {
   readAuthorizationAnswer,
   severityOf,
@@ -30,12 +31,16 @@ export async function probeAuthorization(
   const endpoint = config.serverMetadata().authorization_endpoint;
   if (endpoint === undefined) return [];
   const codeChallenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
-  const { parameters } = authorizationParameters(profile, config.serverMetadata().scopes_supported, {
-    redirectUri: profile.redirectUri,
-    codeChallenge,
-    state: oidc.randomState(),
-    nonce: oidc.randomNonce(),
-  });
+  const { parameters, droppedScopes } = authorizationParameters(
+    profile,
+    config.serverMetadata().scopes_supported,
+    {
+      redirectUri: profile.redirectUri,
+      codeChallenge,
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+    },
+  );
   const url = oidc.buildAuthorizationUrl(config, parameters);
   const evidence = {
     url: `${url.origin}${url.pathname}`,
@@ -60,8 +65,19 @@ export async function probeAuthorization(
     throw error;
   }
   const verdict = readAuthorizationAnswer(answer, profile.redirectUri);
+  // A sign-in that will end with the access token: said, not an error (SPEC "Providers as they really answer").
+  const noRefresh =
+    // Google's own way to a refresh token (`access_type = "offline"`) needs no offline_access.
+    droppedScopes.length === 0 || profile.authorizeParams?.access_type === 'offline'
+      ? []
+      : [
+          noted('refresh_token', 'No refresh token will be asked for', noRefreshNotice(droppedScopes), {
+            dropped_scopes: droppedScopes,
+          }),
+        ];
   if ('accepted' in verdict) {
     return [
+      ...noRefresh,
       passed(
         'authorization_endpoint',
         `The authorization endpoint accepts client ${evidence.client_id} with redirect URI ${profile.redirectUri}: it ${verdict.accepted}`,
@@ -69,7 +85,7 @@ export async function probeAuthorization(
       ),
     ];
   }
-  return [problem(verdict.refused, severityOf(verdict.refused), evidence)];
+  return [...noRefresh, problem(verdict.refused, severityOf(verdict.refused), evidence)];
 }
 
 /** Causes a pre-flight is sure of: a login page would show the user an error instead of signing in. */
