@@ -27,6 +27,18 @@ export interface StatusReport {
   problem: { code: string; message: string; fix: string } | null;
 }
 
+/** The fields of a report that hold no OAuth sign-in: nobody signed in, or an API key. */
+const NO_TOKENS = {
+  subject: null,
+  email: null,
+  name: null,
+  expires_at: null,
+  expires_in: null,
+  has_refresh_token: false,
+  scope: null,
+  api_key: null,
+} as const;
+
 /**
  * The library's `status()`: when nobody is signed in, a report saying so (`signed_in: false`, the
  * fix in `problem`) instead of the `not_signed_in` error `keyturn status` exits 3 with.
@@ -39,20 +51,13 @@ export async function getStatusOrSignedOut(deps: Deps, profile: Profile): Promis
     const store = await deps.store(profile);
     const told = error.forApp(deps.app);
     return {
+      ...NO_TOKENS,
       profile: profile.name,
       signed_in: false,
       state: 'sign_in_required',
       kind: null,
       issuer: profile.issuer ?? null,
       client_id: profile.clientId ?? null,
-      subject: null,
-      email: null,
-      name: null,
-      expires_at: null,
-      expires_in: null,
-      has_refresh_token: false,
-      scope: null,
-      api_key: null,
       store: { kind: store.kind, location: store.location, note: store.note ?? null },
       problem: { code: told.code, message: told.message, fix: told.fix },
     };
@@ -72,17 +77,11 @@ export async function getStatus(deps: Deps, profile: Profile): Promise<StatusRep
   };
   if (credentials.kind === 'api_key') {
     return {
+      ...NO_TOKENS,
       ...base,
       signed_in: true,
       state: 'ok',
       kind: 'api_key',
-      subject: null,
-      email: null,
-      name: null,
-      expires_at: null,
-      expires_in: null,
-      has_refresh_token: false,
-      scope: null,
       api_key: maskSecret(credentials.api_key),
       problem: null,
     };
