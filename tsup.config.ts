@@ -25,4 +25,17 @@ export default defineConfig([
     external: ['./cli.js', 'smol-toml'],
     banner: { js: '#!/usr/bin/env node' },
   },
+  {
+    // The keyring child program (adapters/keyring-child.ts): its own CommonJS file, which the keyring
+    // client starts with `node dist/keyring-child.cjs` for each bounded keyring call.
+    entry: { 'keyring-child': 'src/adapters/keyring-child.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    sourcemap: false,
+    clean: false,
+    external: ['@napi-rs/keyring'],
+  },
 ]);
