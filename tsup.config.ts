@@ -1,4 +1,15 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+/** The CommonJS files: one self-contained file each, run by Node without its ESM loader. */
+const commonjs: Options = {
+  format: ['cjs'],
+  outExtension: () => ({ js: '.cjs' }),
+  target: 'node20',
+  platform: 'node',
+  splitting: false,
+  sourcemap: false,
+  clean: false,
+};
 
 // Not cleaned: several test runs may build while others run the CLI; CI starts from a fresh clone.
 export default defineConfig([
@@ -14,28 +25,16 @@ export default defineConfig([
   },
   {
     // The executable: CommonJS so `keyturn token` starts without Node's ESM loader (see launcher.ts).
+    ...commonjs,
     entry: { keyturn: 'src/cli/launcher.ts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    target: 'node20',
-    platform: 'node',
-    splitting: false,
-    sourcemap: false,
-    clean: false,
     external: ['./cli.js', 'smol-toml'],
     banner: { js: '#!/usr/bin/env node' },
   },
   {
-    // The keyring child program (adapters/keyring-child.ts): its own CommonJS file, which the keyring
-    // client starts with `node dist/keyring-child.cjs` for each bounded keyring call.
+    // The keyring child program (adapters/keyring-child.ts), which the keyring client starts as
+    // `node dist/keyring-child.cjs` for each bounded keyring call.
+    ...commonjs,
     entry: { 'keyring-child': 'src/adapters/keyring-child.ts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    target: 'node20',
-    platform: 'node',
-    splitting: false,
-    sourcemap: false,
-    clean: false,
     external: ['@napi-rs/keyring'],
   },
 ]);
