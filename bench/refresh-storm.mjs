@@ -5,14 +5,15 @@
 // requests the server saw, failures, wall time, and whether the sign-in still works afterwards.
 // The floor, measured in the same run: N bare `node -e 0` started at once.
 // Goal for keyturn on 2 cores (issue #14): N/N, 1 request, wall ≤ 1.5 × the floor.
-// Usage: npm run build && node bench/refresh-storm.mjs [--n 32]
+// Usage: npm run build && node bench/refresh-storm.mjs [--n 32] [--rounds 5]
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEYTURN, arg } from './lib/measure.mjs';
+import { KEYTURN, arg, median } from './lib/measure.mjs';
 import { expireSoon, launchChromium, run, signIn, startIssuer } from './lib/signed-in.mjs';
 
 const N = Number(arg('n', '32'));
+const ROUNDS = Number(arg('rounds', '5'));
 /** A redirect port of its own (the refresh work's range, 18500-18509). */
 const REDIRECT_PORT = 18505;
 const NAIVE = join(import.meta.dirname, 'lib/naive-refresh.mjs');
@@ -90,23 +91,43 @@ try {
   const naiveHome = await signIn(browser, facts, join(scratch, 'naive'), REDIRECT_PORT);
   await browser.close();
 
-  const floorStarted = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: N }, () => run(['-e', '0'], {})));
-  const floorMs = Number(process.hrtime.bigint() - floorStarted) / 1e6;
-  const k = await storm('keyturn token', [KEYTURN, 'token', ...keyturnHome.flags], keyturnHome.home);
+  // Rounds alternate the floor and keyturn's storm, so both see the same machine; medians reported.
+  const floors = [];
+  const storms = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const floorStarted = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: N }, () => run(['-e', '0'], {})));
+    floors.push(Number(process.hrtime.bigint() - floorStarted) / 1e6);
+    storms.push(await storm('keyturn token', [KEYTURN, 'token', ...keyturnHome.flags], keyturnHome.home));
+  }
+  const floorMs = median(floors);
+  const k = {
+    ...storms[0],
+    wallMs: median(storms.map((r) => r.wallMs)),
+    cpuMs: median(storms.map((r) => r.cpuMs)),
+  };
+  const everyRound = storms.every((r) => r.ok === N && r.tokens === 1 && r.requests === 1);
   const kAfter = await survives(keyturnHome.home, keyturnHome.flags);
   const n = await storm('naive client', [NAIVE], naiveHome.home);
   const nAfter = await survives(naiveHome.home, naiveHome.flags);
 
   console.log(
     `refresh-storm: ${N} processes at once on an expiring token, rotating refresh tokens, ` +
-      `${process.version}, ${availableParallelism()} cores`,
+      `${process.version}, ${availableParallelism()} cores, ${ROUNDS} rounds (medians)`,
   );
-  console.log(`  ${'floor'.padEnd(14)} ${N} × node -e 0 at once: wall ${floorMs.toFixed(0)} ms`);
-  console.log(`${line(k, kAfter)}   (×${(k.wallMs / floorMs).toFixed(2)} of the floor)`);
+  console.log(
+    `  ${'floor'.padEnd(14)} ${N} × node -e 0 at once: wall ${floorMs.toFixed(0)} ms ` +
+      `(rounds: ${floors.map((f) => f.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `${line(k, kAfter)}   (×${(k.wallMs / floorMs).toFixed(2)} of the floor; rounds: ` +
+      `${storms.map((r, i) => `×${(r.wallMs / floors[i]).toFixed(2)} ${r.ok}/${N} ${r.requests} req`).join(', ')})`,
+  );
   console.log(`${line(n, nAfter)}   (×${(n.wallMs / floorMs).toFixed(2)} of the floor)`);
-  const pass = k.ok === N && k.tokens === 1 && k.requests === 1 && k.wallMs <= 1.5 * floorMs;
-  console.log(`  goal (keyturn: ${N}/${N}, 1 request, ≤ 1.5 × the floor): ${pass ? 'met' : 'NOT met'}`);
+  const pass = everyRound && k.wallMs <= 1.5 * floorMs;
+  console.log(
+    `  goal (keyturn: ${N}/${N}, 1 request in every round, median ≤ 1.5 × the floor): ${pass ? 'met' : 'NOT met'}`,
+  );
 } finally {
   await browser.close().catch(() => undefined);
   issuer.kill('SIGTERM');

@@ -6,6 +6,7 @@ import { KeyturnError } from '../core/errors.js';
 import type { Credentials } from '../core/credentials.js';
 import { STORE_VERSION, type AuthFile, type CredentialStore, type CredentialsChange } from '../core/store.js';
 import { untrustedFolder } from '../core/folder-trust.js';
+import { formatAuthFile } from '../core/store-layout.js';
 import { withFileLock } from './lock.js';
 
 function unreadable(path: string, why: string, cause?: unknown): KeyturnError {
@@ -144,7 +145,11 @@ export class FileStore implements CredentialStore {
       const doc = (await this.readAll()) ?? { version: STORE_VERSION, profiles: {} };
       if (!(await change(doc.profiles))) return;
       await removeLeftovers(this.path);
-      await writeAtomic(this.path, `${JSON.stringify({ ...doc, version: STORE_VERSION }, null, 2)}\n`);
+      // One line a profile, sorted: the hot path finds one without reading the rest (core/store-layout.ts).
+      await writeAtomic(
+        this.path,
+        formatAuthFile({ version: STORE_VERSION, profiles: doc.profiles as AuthFile['profiles'] }),
+      );
     });
   }
 }
@@ -162,7 +167,7 @@ export async function assertTrustedFolder(dir: string, platform: string = proces
   if (problem !== undefined) throw problem;
 }
 
-/** Our temporary files: `<file>.<digits>`, as write-file-atomic named them before. */
+/** Our temporary files: `<file>.<digits>` (writeAtomic; write-file-atomic's names before it). */
 const TEMPORARY = /^\d+$/;
 
 /**
@@ -183,7 +188,7 @@ async function removeLeftovers(path: string): Promise<void> {
 /**
  * Temporary file in the same folder, fsync, rename: the old or the new content, never half. The
  * temporary file is created new (O_EXCL) and never through a symlink (O_NOFOLLOW), with mode 0600
- * from its first byte; write-file-atomic opens it with plain 'w', which follows a planted symlink.
+ * from its first byte (a plain 'w' open would follow a planted symlink).
  */
 export async function writeAtomic(path: string, content: string): Promise<void> {
   const temporary = `${path}.${process.pid}${randomInt(1e9, 1e10)}`;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import type { LockHolder, LockOptions, LockTimeout } from '../core/ports.js';
 
 /**
@@ -85,6 +85,14 @@ function identity(): Promise<Identity> {
   return self;
 }
 
+/**
+ * Random hex through Web Crypto, which Node loads on first use: the launcher bundles this module, and
+ * its hot path (a valid token) must not load node:crypto (test/e2e/hot-path.test.ts).
+ */
+function randomHex(bytes: number): string {
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+}
+
 function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
@@ -156,7 +164,7 @@ async function breakStale(path: string, raw: string): Promise<void> {
     if (again === raw) {
       // Rename first: unlink(path) could remove a lock someone took in between; the rename takes
       // exactly the file we read, since nobody else breaks while we hold the guard.
-      const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+      const aside = `${path}.stale-${randomHex(4)}`;
       try {
         await rename(path, aside);
         await unlink(aside).catch(() => undefined);
@@ -194,13 +202,39 @@ export class LockTimeoutError extends Error implements LockTimeout {
   }
 }
 
+/** Releases a lock: `release()` normally, `release.sync()` from an 'exit' handler. */
+export type Release = (() => Promise<void>) & { sync(): void };
+
+/**
+ * Locks this process took before loading the rest of itself: the CommonJS launcher takes a profile's
+ * refresh lock, finds the token still due, and hands the lock to the full CLI it loads, whose refresh
+ * (through withFileLock) then runs under it instead of waiting for itself. Shared through the
+ * global object, since the launcher's bundle and the CLI's have each their own copy of this module.
+ */
+const HANDED_OVER = Symbol.for('keyturn.handedOverLocks');
+
+function handedOverLocks(): Map<string, Release> {
+  const global = globalThis as { [HANDED_OVER]?: Map<string, Release> };
+  return (global[HANDED_OVER] ??= new Map());
+}
+
+/** Leaves a held lock to the next withFileLock of the same path in this process; released at exit otherwise. */
+export function handOver(path: string, release: Release): void {
+  handedOverLocks().set(path, release);
+  process.once('exit', () => {
+    if (handedOverLocks().get(path) === release) release.sync();
+  });
+}
+
 /** Holds the lock at `path` while `fn` runs. */
 export async function withFileLock<T>(
   path: string,
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const release = await acquire(path, options);
+  const held = handedOverLocks().get(path);
+  if (held !== undefined) handedOverLocks().delete(path);
+  const release = held ?? (await acquire(path, options));
   try {
     return await fn();
   } finally {
@@ -208,53 +242,97 @@ export async function withFileLock<T>(
   }
 }
 
-/** Takes the lock at `path` (creating its folder, mode 0700, when missing); resolves with `release`. */
-export async function acquire(path: string, options: LockOptions = {}): Promise<() => Promise<void>> {
-  const nonce = randomBytes(8).toString('hex');
-  const me = JSON.stringify({ pid: process.pid, host: hostname(), nonce, ...(await identity()) });
+/** The lock file's content that names this process as the owner. */
+async function ownerRecord(): Promise<{ me: string; nonce: string }> {
+  const nonce = randomHex(8);
+  return { me: JSON.stringify({ pid: process.pid, host: hostname(), nonce, ...(await identity()) }), nonce };
+}
+
+/**
+ * One attempt to take the lock: `release` when taken, the holder when a live process holds it,
+ * undefined when it should be tried again at once (a folder was created, a stale lock was broken, the
+ * lock vanished while being read).
+ */
+async function attempt(
+  path: string,
+  owner: { me: string; nonce: string },
+): Promise<{ release: Release } | { holder: LockHolder } | undefined> {
+  const { me, nonce } = owner;
   const draft = `${path}.${nonce}`;
+  try {
+    await writeFile(draft, me, { mode: 0o600 });
+    try {
+      // The lock appears with its owner already written in it: link() fails if it exists.
+      await link(draft, path);
+    } finally {
+      await unlink(draft).catch(() => undefined);
+    }
+    const heartbeat = setInterval(() => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    const release = async () => {
+      clearInterval(heartbeat);
+      // Remove only our own lock.
+      const current = await readFile(path, 'utf8').catch(() => undefined);
+      if (current === me) await unlink(path).catch(() => undefined);
+    };
+    const sync = () => {
+      clearInterval(heartbeat);
+      try {
+        if (readFileSync(path, 'utf8') === me) unlinkSync(path);
+      } catch {
+        // Gone already.
+      }
+    };
+    return { release: Object.assign(release, { sync }) };
+  } catch (error) {
+    if (errno(error) === 'ENOENT') {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      return undefined;
+    }
+    if (errno(error) !== 'EEXIST') throw error;
+  }
+  const found = await readOwner(path);
+  if (found === undefined) return undefined;
+  if (await isStale(found, Date.now())) {
+    await breakStale(path, found.raw);
+    return undefined;
+  }
+  return {
+    holder: {
+      ...(typeof found.owner.pid === 'number' ? { pid: found.owner.pid } : {}),
+      ...(typeof found.owner.host === 'string' ? { host: found.owner.host } : {}),
+    },
+  };
+}
+
+/**
+ * Takes the lock if nobody alive holds it (breaking a dead holder's), without waiting: `release`, or
+ * the live holder.
+ */
+export async function tryAcquire(path: string): Promise<{ release: Release } | { holder: LockHolder }> {
+  const owner = await ownerRecord();
+  for (;;) {
+    const result = await attempt(path, owner);
+    if (result !== undefined) return result;
+  }
+}
+
+/** Takes the lock at `path` (creating its folder, mode 0700, when missing); resolves with `release`. */
+export async function acquire(path: string, options: LockOptions = {}): Promise<Release> {
+  const owner = await ownerRecord();
   const started = Date.now();
   let notified = false;
   let longNotified = false;
   let delay = 10;
   for (;;) {
     if (options.signal?.aborted) throw options.signal.reason;
-    try {
-      await writeFile(draft, me, { mode: 0o600 });
-      try {
-        // The lock appears with its owner already written in it: link() fails if it exists.
-        await link(draft, path);
-      } finally {
-        await unlink(draft).catch(() => undefined);
-      }
-      const heartbeat = setInterval(() => {
-        const now = new Date();
-        utimes(path, now, now).catch(() => undefined);
-      }, HEARTBEAT_MS);
-      heartbeat.unref();
-      return async () => {
-        clearInterval(heartbeat);
-        // Remove only our own lock.
-        const current = await readFile(path, 'utf8').catch(() => undefined);
-        if (current === me) await unlink(path).catch(() => undefined);
-      };
-    } catch (error) {
-      if (errno(error) === 'ENOENT') {
-        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-        continue;
-      }
-      if (errno(error) !== 'EEXIST') throw error;
-    }
-    const found = await readOwner(path);
-    if (found === undefined) continue;
-    if (await isStale(found, Date.now())) {
-      await breakStale(path, found.raw);
-      continue;
-    }
-    const holder: LockHolder = {
-      ...(typeof found.owner.pid === 'number' ? { pid: found.owner.pid } : {}),
-      ...(typeof found.owner.host === 'string' ? { host: found.owner.host } : {}),
-    };
+    const result = await attempt(path, owner);
+    if (result === undefined) continue;
+    if ('release' in result) return result.release;
+    const { holder } = result;
     const waited = Date.now() - started;
     if (!notified) {
       notified = true;

@@ -2,16 +2,26 @@
  * The `keyturn` executable. CommonJS on purpose: Node starts a CommonJS file without its ESM loader,
  * which is most of the start-up cost left once nothing else loads. `keyturn token` and `keyturn
  * credential kubectl` (which kubectl runs before its requests) with a valid cached token are answered
- * here with one file read; every other case — other commands, refresh, keyring, errors — goes to the
- * full CLI (cli.js), which loads only what its command needs.
+ * here with a few small reads of auth.json. A due token in a storm (many processes at once) is waited
+ * for here: the one process that takes the refresh lock hands it to the full CLI, which refreshes; the
+ * others serve what it stores, without ever loading the full CLI. Every other case — other commands,
+ * keyring, errors — goes to the full CLI (cli.js), which loads only what its command needs.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { resolvePaths } from '../adapters/paths.js';
-import { resolveProfile, selectProfileName, type ConfigFile, type ProfileFlags } from '../core/config.js';
+import { dirname, join } from 'node:path';
+import { resolvePaths, type KeyturnPaths } from '../adapters/paths.js';
+import { readProfileEntry } from '../adapters/auth-file.js';
+import { handOver, tryAcquire } from '../adapters/lock.js';
+import {
+  resolveProfile,
+  selectProfileName,
+  type ConfigFile,
+  type Profile,
+  type ProfileFlags,
+} from '../core/config.js';
 import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
-import { STORE_VERSION } from '../core/store.js';
+import { refreshLockName } from '../core/store.js';
 import { resourceStoreKey } from '../core/mcp.js';
 import { untrustedFolder } from '../core/folder-trust.js';
 import type { Credentials } from '../core/credentials.js';
@@ -64,14 +74,6 @@ function parseArgs(args: string[], switchNames: readonly string[]): FastArgs | u
   return { flags, minTtl, switches };
 }
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
 function trustedFolder(dir: string): boolean {
   if (process.platform === 'win32' || process.getuid === undefined) return true;
   try {
@@ -81,14 +83,21 @@ function trustedFolder(dir: string): boolean {
   }
 }
 
+/** A sign-in the fast path may serve or wait for: where it is, and what it holds. */
+interface SignIn {
+  paths: KeyturnPaths;
+  profile: Profile;
+  /** Its key in auth.json (the profile's name, or profile and resource for an MCP server). */
+  key: string;
+  credentials: Credentials;
+}
+
 /**
- * The stored credentials when they can be served as they are: file store, bound to the configured
- * provider, not dead, the access token valid for `minTtl` more seconds. Undefined otherwise.
+ * The profile's stored sign-in when the fast path can judge it: file store, bound to the configured
+ * provider. Undefined otherwise (keyring entries, damaged entries, another issuer or client, a folder
+ * others can write into): the full CLI says what is wrong.
  */
-function validCredentials(
-  parsed: FastArgs,
-  env: Record<string, string | undefined>,
-): Credentials | undefined {
+function findSignIn(parsed: FastArgs, env: Record<string, string | undefined>): SignIn | undefined {
   const paths = resolvePaths(env);
   let file: ConfigFile = {};
   if (existsSync(paths.configFile)) {
@@ -100,10 +109,6 @@ function validCredentials(
       return undefined;
     }
   }
-  const doc = readJson(paths.authFile) as
-    { version?: unknown; profiles?: Record<string, Credentials> } | undefined;
-  if (doc?.version !== STORE_VERSION || typeof doc.profiles !== 'object' || doc.profiles === null)
-    return undefined;
   // A credential folder others can write into: the full CLI refuses it with store_insecure.
   if (!trustedFolder(dirname(paths.authFile))) return undefined;
   const name = selectProfileName(file, env, parsed.flags.profile);
@@ -119,11 +124,8 @@ function validCredentials(
   } catch {
     return undefined;
   }
-  const credentials = Object.hasOwn(doc.profiles, key)
-    ? (doc.profiles[key] as Credentials & { store?: unknown })
-    : undefined;
-  // Keyring entries, damaged entries, another issuer or client, a dead or expiring token: the full CLI
-  // says what is wrong, or refreshes.
+  const credentials = readProfileEntry(paths.authFile, key) as
+    (Credentials & { store?: unknown }) | undefined;
   if (typeof credentials !== 'object' || credentials === null || credentials.store !== undefined)
     return undefined;
   let profile;
@@ -145,18 +147,106 @@ function validCredentials(
   } catch {
     return undefined;
   }
-  if (credentials.kind === 'oauth') {
-    if (deadSignIn(credentials) !== undefined) return undefined;
-    if (needsRefresh(credentials, Math.floor(Date.now() / 1000), parsed.minTtl)) return undefined;
+  return { paths, profile, key, credentials };
+}
+
+/** The same sign-in as stored now (another process may have refreshed it); undefined when gone or changed kind. */
+function reread(signIn: SignIn): Credentials | undefined {
+  const now = readProfileEntry(signIn.paths.authFile, signIn.key) as
+    (Credentials & { store?: unknown }) | undefined;
+  if (
+    typeof now !== 'object' ||
+    now === null ||
+    now.store !== undefined ||
+    now.kind !== signIn.credentials.kind
+  )
+    return undefined;
+  if (now.issuer !== signIn.credentials.issuer || now.client_id !== signIn.credentials.client_id)
+    return undefined;
+  return now;
+}
+
+/** Whether credentials can be served as they are: not dead, the access token valid `minTtl` more seconds. */
+function servable(credentials: Credentials, minTtl: number): boolean {
+  if (credentials.kind !== 'oauth') return true;
+  if (deadSignIn(credentials) !== undefined) return false;
+  return !needsRefresh(credentials, Math.floor(Date.now() / 1000), minTtl);
+}
+
+/** How long the fast path waits for another process's refresh before handing over to the full CLI. */
+const STORM_WAIT_MS = 20_000;
+/** After this long, the waiting is said (the full CLI's words: flows/refresh.ts). */
+const WAIT_NOTICE_MS = 1500;
+
+/**
+ * A due sign-in in a storm (SPEC: N processes at once cause one refresh): instead of loading the full
+ * CLI only to wait on the profile's refresh lock, wait here — re-reading the store while a live process
+ * holds the lock — and serve what it stores. When the lock is free, take it: the token still due, the
+ * lock is handed to the full CLI, which refreshes under it. Resolves with the credentials to serve, or
+ * undefined for the full CLI to take over (the lock handed over when this process holds it).
+ */
+async function waitForRefresh(
+  signIn: SignIn,
+  usable: (credentials: Credentials) => boolean,
+): Promise<Credentials | undefined> {
+  const { credentials, profile, paths } = signIn;
+  if (credentials.kind !== 'oauth' || credentials.refresh_token === undefined) return undefined;
+  if (deadSignIn(credentials) !== undefined) return undefined;
+  const path = join(paths.lockDir, `${refreshLockName(profile.name)}.lock`);
+  const started = Date.now();
+  let noticed = false;
+  let delay = 5;
+  for (;;) {
+    let taken;
+    try {
+      taken = await tryAcquire(path);
+    } catch {
+      return undefined;
+    }
+    const now = reread(signIn);
+    if ('release' in taken) {
+      if (now !== undefined && usable(now)) {
+        await taken.release();
+        return now;
+      }
+      handOver(path, taken.release);
+      return undefined;
+    }
+    if (now !== undefined && usable(now)) return now;
+    const waited = Date.now() - started;
+    if (waited > STORM_WAIT_MS) return undefined;
+    if (!noticed && waited >= WAIT_NOTICE_MS) {
+      noticed = true;
+      process.stderr.write(
+        `waiting for pid ${taken.holder.pid ?? '?'}, which is refreshing the token of profile "${profile.name}"…\n`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(50, delay * 2);
   }
-  return credentials;
+}
+
+/** The credentials to serve now: as stored, or as another process (or the lock's wait) makes them. */
+async function credentialsToServe(
+  parsed: FastArgs,
+  env: Record<string, string | undefined>,
+  usable: (credentials: Credentials) => boolean,
+): Promise<Credentials | undefined> {
+  const signIn = findSignIn(parsed, env);
+  if (signIn === undefined) return undefined;
+  if (usable(signIn.credentials)) return signIn.credentials;
+  return waitForRefresh(signIn, usable);
 }
 
 /** Answers `keyturn token` when the stored token is valid; false means "let the full CLI do it". */
-export function tryFastToken(args: string[], env: Record<string, string | undefined>): boolean {
+export async function tryFastToken(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<boolean> {
   const parsed = parseArgs(args, ['--json']);
-  const credentials = parsed === undefined ? undefined : validCredentials(parsed, env);
-  if (parsed === undefined || credentials === undefined) return false;
+  if (parsed === undefined) return false;
+  const credentials = await credentialsToServe(parsed, env, (c) => servable(c, parsed.minTtl));
+  if (credentials === undefined) return false;
   const token = toAccessToken(credentials);
   process.stdout.write(
     parsed.switches.has('--json') ? `${JSON.stringify(token, null, 2)}\n` : `${token.access_token}\n`,
@@ -165,29 +255,38 @@ export function tryFastToken(args: string[], env: Record<string, string | undefi
 }
 
 /** Answers `keyturn credential kubectl` when the token it hands over (id token by default) is valid. */
-export function tryFastKubectl(args: string[], env: Record<string, string | undefined>): boolean {
+export async function tryFastKubectl(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<boolean> {
   const parsed = parseArgs(args, ['--access-token']);
-  const credentials = parsed === undefined ? undefined : validCredentials(parsed, env);
-  if (parsed === undefined || credentials?.kind !== 'oauth') return false;
-  let token = credentials.access_token;
-  let expiresAt = credentials.expires_at;
-  if (!parsed.switches.has('--access-token')) {
-    if (credentials.id_token === undefined) return false;
-    token = credentials.id_token;
-    expiresAt = jwtTimes(token)?.exp;
-    if (expiresAt === undefined || expiresAt - Math.floor(Date.now() / 1000) <= parsed.minTtl) return false;
-  }
-  process.stdout.write(execCredential(execCredentialVersion(env.KUBERNETES_EXEC_INFO), token, expiresAt));
+  if (parsed === undefined) return false;
+  const idToken = !parsed.switches.has('--access-token');
+  /** The token kubectl gets, and until when, when it is valid `minTtl` more seconds. */
+  const handed = (credentials: Credentials): { token: string; expiresAt?: number } | undefined => {
+    if (credentials.kind !== 'oauth' || !servable(credentials, parsed.minTtl)) return undefined;
+    if (!idToken) return { token: credentials.access_token, expiresAt: credentials.expires_at };
+    if (credentials.id_token === undefined) return undefined;
+    const exp = jwtTimes(credentials.id_token)?.exp;
+    if (exp === undefined || exp - Math.floor(Date.now() / 1000) <= parsed.minTtl) return undefined;
+    return { token: credentials.id_token, expiresAt: exp };
+  };
+  const credentials = await credentialsToServe(parsed, env, (c) => handed(c) !== undefined);
+  const answer = credentials === undefined ? undefined : handed(credentials);
+  if (answer === undefined) return false;
+  process.stdout.write(
+    execCredential(execCredentialVersion(env.KUBERNETES_EXEC_INFO), answer.token, answer.expiresAt),
+  );
   return true;
 }
 
-function answeredFast(argv: string[], env: Record<string, string | undefined>): boolean {
+async function answeredFast(argv: string[], env: Record<string, string | undefined>): Promise<boolean> {
   if (argv[0] === 'token') return tryFastToken(argv.slice(1), env);
   if (argv[0] === 'credential' && argv[1] === 'kubectl') return tryFastKubectl(argv.slice(2), env);
   return false;
 }
 
-if (!answeredFast(process.argv.slice(2), process.env)) {
+function loadCli(): void {
   // A variable specifier: the bundler leaves this import to Node, which loads the ESM CLI beside us.
   const cli = './cli.js';
   import(cli).catch((error: unknown) => {
@@ -195,3 +294,10 @@ if (!answeredFast(process.argv.slice(2), process.env)) {
     process.exitCode = 1;
   });
 }
+
+answeredFast(process.argv.slice(2), process.env).then(
+  (answered) => {
+    if (!answered) loadCli();
+  },
+  () => loadCli(),
+);

@@ -29,3 +29,8 @@ export interface AuthFile {
   version: number;
   profiles: Record<string, Credentials>;
 }
+
+/** The lock that makes a profile's refresh single-flight across processes (a file in the data folder). */
+export function refreshLockName(profile: string): string {
+  return `refresh-${encodeURIComponent(profile)}`;
+}

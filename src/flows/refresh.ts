@@ -3,7 +3,7 @@ import { credentialsFromTokenResponse, needsRefresh, secondsLeft } from '../core
 import { DEFAULT_RETRY, retryTotalMsFromEnv, type RetryPolicy } from '../core/retry.js';
 import { requireProvider, type Profile } from '../core/config.js';
 import type { Credentials, OAuthCredentials } from '../core/credentials.js';
-import type { CredentialStore } from '../core/store.js';
+import { refreshLockName, type CredentialStore } from '../core/store.js';
 import { isLockTimeout, type OAuthProvider, type TokenSet } from '../core/ports.js';
 import { deadSignIn, readCredentials } from './credentials.js';
 import { nowSeconds, type Deps } from './deps.js';
@@ -19,11 +19,6 @@ export interface RefreshInput {
   forceRefresh?: boolean;
   /** Bound on the whole refresh (waiting for the lock and retrying transient failures), in ms. */
   retryTotalMs?: number;
-}
-
-/** The lock that makes a profile's refresh single-flight across processes (a file in the data folder). */
-export function refreshLockName(profile: string): string {
-  return `refresh-${encodeURIComponent(profile)}`;
 }
 
 /** Same token set: another process has not refreshed (nor signed in) since we read it. */

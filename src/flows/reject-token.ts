@@ -1,6 +1,6 @@
 import { constantTimeEqual } from '../core/callback.js';
 import type { Profile } from '../core/config.js';
-import { refreshLockName } from './refresh.js';
+import { refreshLockName } from '../core/store.js';
 import { nowSeconds, type Deps } from './deps.js';
 
 /**

@@ -1,9 +1,14 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { expireStoredToken, readStored, signIn, userinfoStatus, type SignedIn } from './refresh-support.js';
+
+const TRACER = resolve(import.meta.dirname, '../helpers/trace-modules.cjs');
 
 /** This file's loopback redirect port (its range: 18500-18509). */
 const REDIRECT_PORT = 18500;
@@ -73,11 +78,24 @@ describe('32 processes asking at once', () => {
     const before = await expireStoredToken(session.home, 5);
     issuer.resetStats();
 
+    // Which processes loaded the full CLI (Node's ESM loader): only the one that refreshes. The others
+    // wait on the refresh lock in the CommonJS launcher and serve what the refresher stored.
+    const traces = await mkdtemp(join(tmpdir(), 'keyturn-storm-trace-'));
+    const env = { ...session.env, NODE_OPTIONS: `-r ${TRACER}`, KEYTURN_TRACE_DIR: traces };
     const results = await Promise.all(
-      Array.from({ length: 32 }, () => runCli(['token', ...session.args], { env: session.env })),
+      Array.from({ length: 32 }, () => runCli(['token', ...session.args], { env })),
     );
 
     for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const loaded = await Promise.all(
+      (await readdir(traces)).map(async (name) => {
+        const traced = JSON.parse(await readFile(join(traces, name), 'utf8')) as { builtins: string[] };
+        return traced.builtins.includes('NativeModule internal/modules/esm/loader');
+      }),
+    );
+    await rm(traces, { recursive: true, force: true });
+    expect(loaded.length).toBe(32);
+    expect(loaded.filter(Boolean).length, 'processes that loaded the full CLI').toBe(1);
     const printed = new Set(results.map((r) => r.stdout));
     expect(printed.size, 'every process printed the same token').toBe(1);
     const accessToken = results[0]?.stdout.trim() as string;

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore, parseAuthFile } from '../../src/adapters/file-store.js';
 import { STORE_VERSION } from '../../src/core/store.js';
 import { runCli, tempHome } from '../helpers/cli.js';
+import { bundleForNode } from '../helpers/bundle.js';
 
 /** The file store of SPEC.md: modes 0700/0600, atomic writes, a lock around every read-modify-write. */
 
@@ -22,15 +22,9 @@ beforeAll(async () => {
     '../../node_modules/.cache/keyturn-tests',
     `store-writer-${process.pid}.mjs`,
   );
-  await build({
-    entryPoints: [resolve(import.meta.dirname, '../helpers/store-writer.ts')],
-    outfile: writer,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
+  await bundleForNode(resolve(import.meta.dirname, '../helpers/store-writer.ts'), writer, {
     format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
+    packages: 'external',
   });
 });
 
@@ -171,5 +165,76 @@ describe('several processes at once', () => {
     expect(await mode(path)).toBe(0o600);
     // The keys went from stdin to the store and nowhere else.
     for (const result of results) expect(result.stderr + result.stdout).not.toContain('0123456789abcdef');
+  });
+});
+
+describe('the layout of auth.json', () => {
+  it('rewrites a store of keyturn 0.1 (pretty-printed) one profile a line on the next write, keeping every profile', async () => {
+    const dir = join(home, 'layout-migration');
+    await mkdir(dir, { mode: 0o700 });
+    const path = join(dir, 'auth.json');
+    const old = {
+      version: 1,
+      profiles: {
+        work: { kind: 'api_key', api_key: 'sk-work-0123456789', obtained_at: 1 },
+        default: { kind: 'api_key', api_key: 'sk-default-0123456789', obtained_at: 2 },
+      },
+    };
+    await writeFile(path, `${JSON.stringify(old, null, 2)}\n`, { mode: 0o600 });
+    const store = new FileStore(path);
+    expect(await store.get('work')).toEqual(old.profiles.work);
+    await store.put('ci', { kind: 'api_key', api_key: 'sk-ci-0123456789', obtained_at: 3 });
+    const text = await readFile(path, 'utf8');
+    expect(text.split('\n')).toEqual([
+      '{',
+      '  "version": 1,',
+      '  "profiles": {',
+      `    "ci": ${JSON.stringify({ kind: 'api_key', api_key: 'sk-ci-0123456789', obtained_at: 3 })},`,
+      `    "default": ${JSON.stringify(old.profiles.default)},`,
+      `    "work": ${JSON.stringify(old.profiles.work)}`,
+      '  }',
+      '}',
+      '',
+    ]);
+  });
+
+  it('`keyturn token` serves the profile asked for from a store of 1,000 sign-ins, in either layout', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const profiles: Record<string, unknown> = {};
+    for (let i = 0; i < 1000; i++) {
+      profiles[`profile-${i}`] = {
+        kind: 'oauth',
+        issuer: 'https://id.example.invalid',
+        client_id: 'many',
+        access_token: `access-token-${i}-${'a'.repeat(900)}`,
+        token_type: 'Bearer',
+        expires_at: now + 3600,
+        obtained_at: now,
+      };
+    }
+    for (const [layout, text] of [
+      ['keyturn 0.1', JSON.stringify({ version: 1, profiles }, null, 2)],
+      [
+        'one a line',
+        (await import('../../src/core/store-layout.js')).formatAuthFile({ version: 1, profiles } as never),
+      ],
+    ] as const) {
+      const dir = join(home, `many-${layout.replace(/\W/g, '')}`);
+      await mkdir(dir, { mode: 0o700 });
+      await writeFile(join(dir, 'auth.json'), text, { mode: 0o600 });
+      for (const i of [0, 499, 999]) {
+        const result = await runCli(['token', '--profile', `profile-${i}`], { env: { KEYTURN_HOME: dir } });
+        expect({ layout, i, code: result.code, out: result.stdout }).toEqual({
+          layout,
+          i,
+          code: 0,
+          out: `access-token-${i}-${'a'.repeat(900)}\n`,
+        });
+      }
+      const missing = await runCli(['token', '--profile', 'profile-1000'], { env: { KEYTURN_HOME: dir } });
+      // No such sign-in (nor config): the full CLI says what is missing; no token is printed.
+      expect(missing.code).not.toBe(0);
+      expect(missing.stdout).toBe('');
+    }
   });
 });

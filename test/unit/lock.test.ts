@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LockTimeoutError, STALE_MS, acquire, withFileLock } from '../../src/adapters/lock.js';
+import {
+  LockTimeoutError,
+  STALE_MS,
+  acquire,
+  handOver,
+  tryAcquire,
+  withFileLock,
+} from '../../src/adapters/lock.js';
+import { bundleForNode } from '../helpers/bundle.js';
 
 let dir: string;
 let lockPath: string;
@@ -178,5 +186,49 @@ describe('the cross-process lock', () => {
     const nested = join(dir, 'not', 'yet');
     const release = await acquire(join(nested, 'x.lock'));
     await release();
+  });
+});
+
+describe('a lock handed over inside one process (the launcher to the full CLI)', () => {
+  it('tryAcquire takes a free lock, and names the live holder of a held one without waiting', async () => {
+    const taken = await tryAcquire(lockPath);
+    expect('release' in taken).toBe(true);
+    const again = await tryAcquire(lockPath);
+    expect(again).toEqual({ holder: { pid: process.pid, host: hostname() } });
+    if ('release' in taken) await taken.release();
+    await expect(stat(lockPath)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('withFileLock of the same path runs under the handed-over lock instead of waiting for itself, then releases it', async () => {
+    const taken = await tryAcquire(lockPath);
+    if (!('release' in taken)) throw new Error('not taken');
+    const held = await readFile(lockPath, 'utf8');
+    handOver(lockPath, taken.release);
+    const ran = await withFileLock(lockPath, async () => readFile(lockPath, 'utf8'), { timeoutMs: 200 });
+    expect(ran).toBe(held);
+    await expect(stat(lockPath)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Handed over once: the next withFileLock takes a lock of its own.
+    await withFileLock(lockPath, async () => expect(await readFile(lockPath, 'utf8')).not.toBe(held));
+  });
+
+  it('a handed-over lock nobody took is released when the process exits', async () => {
+    // The lock module as the launcher bundles it, in a process of its own.
+    const bundle = join(dir, 'lock.cjs');
+    await bundleForNode(resolve(import.meta.dirname, '../../src/adapters/lock.ts'), bundle, {
+      format: 'cjs',
+    });
+    const script = `
+      const { tryAcquire, handOver } = require(${JSON.stringify(bundle)});
+      tryAcquire(${JSON.stringify(lockPath)}).then((taken) => {
+        handOver(${JSON.stringify(lockPath)}, taken.release);
+        console.log(require('node:fs').existsSync(${JSON.stringify(lockPath)}));
+      });
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(out.trim()).toBe('true');
+    await expect(stat(lockPath)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
