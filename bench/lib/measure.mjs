@@ -94,5 +94,29 @@ export function cachedSignInHome(prefix, extra = {}, count = 1) {
     };
   }
   writeFileSync(join(home, 'auth.json'), JSON.stringify({ version: 1, profiles }), { mode: 0o600 });
+  if (count > 1) {
+    // As a user's store would be: written by an older keyturn, then laid out anew by this one's next
+    // write (one profile a line, core/store-layout.ts) — here a sign-in with an API key.
+    const login = spawnSync(
+      process.execPath,
+      [
+        KEYTURN,
+        'login',
+        '--api-key',
+        '--profile',
+        'zz-bench',
+        '--issuer',
+        'https://id.example.invalid',
+        '--client-id',
+        'bench',
+      ],
+      {
+        env: { ...process.env, KEYTURN_HOME: home, KEYTURN_STORE: 'file' },
+        input: 'bench-api-key-0123456789',
+        encoding: 'utf8',
+      },
+    );
+    if (login.status !== 0) throw new Error(`login --api-key failed: ${login.stderr}`);
+  }
   return home;
 }

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KeyturnError } from '../core/errors.js';
-import type { Credentials } from '../core/credentials.js';
+import { isCredentials, type Credentials } from '../core/credentials.js';
 import { STORE_VERSION, type AuthFile, type CredentialStore, type CredentialsChange } from '../core/store.js';
 import { untrustedFolder } from '../core/folder-trust.js';
 import { formatAuthFile } from '../core/store-layout.js';
@@ -15,14 +15,6 @@ function unreadable(path: string, why: string, cause?: unknown): KeyturnError {
     evidence: { path },
     cause,
   });
-}
-
-function isCredentials(value: unknown): value is Credentials {
-  if (typeof value !== 'object' || value === null) return false;
-  const entry = value as Record<string, unknown>;
-  if (entry.kind === 'oauth') return typeof entry.access_token === 'string' && entry.access_token !== '';
-  if (entry.kind === 'api_key') return typeof entry.api_key === 'string' && entry.api_key !== '';
-  return false;
 }
 
 /** Parses auth.json text; throws store_unreadable with the reason. */

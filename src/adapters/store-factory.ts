@@ -9,6 +9,14 @@ import { FileStore, writeAtomic } from './file-store.js';
 import type { KeyturnPaths } from './paths.js';
 import { KEYTURN_APP, type AppIdentity } from '../core/app.js';
 import type { Output } from '../flows/deps.js';
+import {
+  PROBE_FILE,
+  fallbackNote,
+  probeEnvironment,
+  rememberedVerdict,
+  type ProbeRecord,
+  type Verdict,
+} from './keyring-verdict.js';
 import type * as KeyringModuleNs from './keyring-store.js';
 import type { KeyringClient, KeyringMarker, KeyringUnusable } from './keyring-store.js';
 
@@ -23,10 +31,6 @@ export interface OpenStoreOptions {
   /** Milliseconds since the epoch (the probe cache's clock). */
   now?: () => number;
 }
-
-/** How long a keyring probe's verdict is trusted before `auto` asks again. */
-export const PROBE_TTL_MS = 60 * 60 * 1000;
-const PROBE_FILE = 'keyring-probe.json';
 
 /**
  * Chooses the credential store of a profile (SPEC "Credential store"): `file`, `keyring`, or `auto` —
@@ -141,7 +145,7 @@ function fellBack(ctx: Context, reason: string, remedy: string, announce: boolea
       `The OS keyring (${backend}) is not usable here: ${reason}. Keeping credentials in ${ctx.paths.authFile} (store = "auto"). To use the keyring: ${remedy}; to keep the file and silence this: store = "file".`,
     );
   }
-  return new FileStore(ctx.paths.authFile, `auto: the OS keyring (${backend}) is not usable here: ${reason}`);
+  return new FileStore(ctx.paths.authFile, fallbackNote(backend, reason));
 }
 
 /** Moves plain credentials from auth.json into the keyring; throws KeyringUnusable when it cannot. */
@@ -206,45 +210,17 @@ async function underMoveLock(ctx: Context, move: () => Promise<void>): Promise<v
   );
 }
 
-interface ProbeRecord {
-  version: 1;
-  /** What the verdict depends on: the platform and, on Linux, the session bus address. */
-  environment: string;
-  usable: boolean;
-  reason?: string;
-  remedy?: string;
-  probed_at: number;
-}
-
-type Verdict = { usable: true } | { usable: false; reason: string; remedy: string; fresh: boolean };
-
-function probeEnvironment(ctx: Context): string {
-  const platform = ctx.options.platform ?? process.platform;
-  const { env } = ctx.options;
-  if (platform === 'darwin' || platform === 'win32') return platform;
-  return `${platform} bus=${env.DBUS_SESSION_BUS_ADDRESS ?? ''} runtime=${env.XDG_RUNTIME_DIR ?? ''}`;
+function probeEnvironmentOf(ctx: Context): string {
+  return probeEnvironment(ctx.options.platform ?? process.platform, ctx.options.env);
 }
 
 /** The cached verdict for this environment when recent, else a fresh probe (remembered). */
 async function probeOnce(ctx: Context): Promise<Verdict> {
   const now = (ctx.options.now ?? Date.now)();
   const path = join(ctx.paths.dataDir, PROBE_FILE);
-  const environment = probeEnvironment(ctx);
-  try {
-    const record = JSON.parse(await readFile(path, 'utf8')) as Partial<ProbeRecord>;
-    const recent = typeof record.probed_at === 'number' && now - record.probed_at < PROBE_TTL_MS;
-    if (record.version === 1 && record.environment === environment && recent) {
-      if (record.usable === true) return { usable: true };
-      return {
-        usable: false,
-        reason: record.reason ?? 'an earlier probe failed',
-        remedy: record.remedy ?? 'Check the OS keyring',
-        fresh: false,
-      };
-    }
-  } catch {
-    // No record, or an unreadable one: probe.
-  }
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const remembered = text === undefined ? undefined : rememberedVerdict(text, probeEnvironmentOf(ctx), now);
+  if (remembered !== undefined) return remembered;
   try {
     await ctx.client.probe(ctx.service);
   } catch (error) {
@@ -262,7 +238,7 @@ async function rememberProbe(
 ): Promise<void> {
   const record: ProbeRecord = {
     version: 1,
-    environment: probeEnvironment(ctx),
+    environment: probeEnvironmentOf(ctx),
     usable: verdict.usable,
     probed_at: (ctx.options.now ?? Date.now)(),
   };

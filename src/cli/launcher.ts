@@ -21,7 +21,19 @@ import {
 } from '../core/config.js';
 import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
-import { refreshLockName } from '../core/store.js';
+import { refreshLockName, type CredentialStore } from '../core/store.js';
+import { isCredentials } from '../core/credentials.js';
+import { inert, inertJson } from '../core/sanitize.js';
+import { KEYTURN_APP } from '../core/app.js';
+import {
+  PROBE_FILE,
+  fallbackNote,
+  keyringBackend,
+  probeEnvironment,
+  rememberedVerdict,
+} from '../adapters/keyring-verdict.js';
+import { getStatus } from '../flows/status.js';
+import { formatStatus, statusExitCode } from './commands/status.js';
 import { resourceStoreKey } from '../core/mcp.js';
 import { untrustedFolder } from '../core/folder-trust.js';
 import type { Credentials } from '../core/credentials.js';
@@ -49,7 +61,11 @@ interface FastArgs {
 }
 
 /** Parses the command's own flags; undefined for anything else (the full CLI then parses and reports). */
-function parseArgs(args: string[], switchNames: readonly string[]): FastArgs | undefined {
+function parseArgs(
+  args: string[],
+  switchNames: readonly string[],
+  options: { minTtl: boolean } = { minTtl: true },
+): FastArgs | undefined {
   const flags: ProfileFlags = {};
   let minTtl = DEFAULT_MIN_TTL;
   const switches = new Set<string>();
@@ -63,6 +79,7 @@ function parseArgs(args: string[], switchNames: readonly string[]): FastArgs | u
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = VALUE_FLAGS[name];
     if (key === undefined && name !== '--scope') return undefined;
+    if (key === 'minTtl' && !options.minTtl) return undefined;
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
     if (value === undefined || value.startsWith('--')) return undefined;
     if (name === '--scope') flags.scopes = [...(flags.scopes ?? []), value];
@@ -280,7 +297,61 @@ export async function tryFastKubectl(
   return true;
 }
 
+/**
+ * Answers `keyturn status` for a sign-in in auth.json when the full CLI would open the file store
+ * without asking the keyring: `store = "file"`, or `auto` with a recent verdict that no keyring is
+ * usable here (its reason is the store's note). The report is flows/status.ts's, printed through the
+ * same gate (core/sanitize.ts) as the full CLI's output; anything else goes to the full CLI.
+ */
+export async function tryFastStatus(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<boolean> {
+  const parsed = parseArgs(args, ['--json'], { minTtl: false });
+  const signIn = parsed === undefined ? undefined : findSignIn(parsed, env);
+  if (parsed === undefined || signIn === undefined || signIn.key !== signIn.profile.name) return false;
+  const { paths, profile } = signIn;
+  let note: string | undefined;
+  if (profile.store === 'auto') {
+    let text;
+    try {
+      text = readFileSync(join(paths.dataDir, PROBE_FILE), 'utf8');
+    } catch {
+      return false;
+    }
+    const verdict = rememberedVerdict(text, probeEnvironment(process.platform, env), Date.now());
+    if (verdict?.usable !== false) return false;
+    note = fallbackNote(keyringBackend(), verdict.reason);
+  } else if (profile.store !== 'file') return false;
+  const store: CredentialStore = {
+    kind: 'file',
+    location: paths.authFile,
+    ...(note === undefined ? {} : { note }),
+    get: async (name) =>
+      name === signIn.key && isCredentials(signIn.credentials) ? signIn.credentials : undefined,
+    put: () => Promise.reject(new Error('read only')),
+    delete: () => Promise.reject(new Error('read only')),
+    update: () => Promise.reject(new Error('read only')),
+  };
+  let report;
+  try {
+    report = await getStatus({ store: async () => store, now: () => Date.now(), app: KEYTURN_APP }, profile);
+  } catch {
+    return false;
+  }
+  if (parsed.switches.has('--json')) process.stdout.write(`${inertJson(report)}\n`);
+  else
+    process.stdout.write(
+      formatStatus(report)
+        .map((line) => `${inert(line, { multiline: true })}\n`)
+        .join(''),
+    );
+  process.exitCode = statusExitCode(report);
+  return true;
+}
+
 async function answeredFast(argv: string[], env: Record<string, string | undefined>): Promise<boolean> {
+  if (argv[0] === 'status') return tryFastStatus(argv.slice(1), env);
   if (argv[0] === 'token') return tryFastToken(argv.slice(1), env);
   if (argv[0] === 'credential' && argv[1] === 'kubectl') return tryFastKubectl(argv.slice(2), env);
   return false;

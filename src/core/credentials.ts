@@ -77,3 +77,12 @@ export function maskSecret(secret: string): string {
   const separator = /^[A-Za-z]{1,4}[-_]/.exec(secret);
   return `${separator?.[0] ?? ''}…${secret.slice(-4)}`;
 }
+
+/** Whether a stored entry is usable credentials (a hand-edited or damaged one must not reach the flows). */
+export function isCredentials(value: unknown): value is Credentials {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  if (entry.kind === 'oauth') return typeof entry.access_token === 'string' && entry.access_token !== '';
+  if (entry.kind === 'api_key') return typeof entry.api_key === 'string' && entry.api_key !== '';
+  return false;
+}

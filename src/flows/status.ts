@@ -64,7 +64,10 @@ export async function getStatusOrSignedOut(deps: Deps, profile: Profile): Promis
   }
 }
 
-export async function getStatus(deps: Deps, profile: Profile): Promise<StatusReport> {
+/** What the report needs of deps (the launcher's `status` gives no more: cli/launcher.ts). */
+export type StatusDeps = Pick<Deps, 'store' | 'now' | 'app'>;
+
+export async function getStatus(deps: StatusDeps, profile: Profile): Promise<StatusReport> {
   const store = await deps.store(profile);
   const credentials = await store.get(profile.name);
   if (credentials === undefined) throw notSignedIn(profile);

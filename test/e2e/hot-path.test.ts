@@ -162,3 +162,109 @@ describe('the `keyturn credential kubectl` hot path (kubectl runs it before its 
     expect(unexpected(out).length).toBeGreaterThan(0);
   });
 });
+
+describe('the `keyturn status` fast path', () => {
+  const FULL_CLI = resolve(ROOT, 'dist/cli.js');
+
+  /** The same command through the launcher and through the full CLI (dist/cli.js, no fast path). */
+  async function both(args: string[], env: Record<string, string>) {
+    const runOne = async (entry: string) => {
+      const out = join(home, `trace-${entry.endsWith('.cjs') ? 'fast' : 'full'}.json`);
+      const result = await run(process.execPath, ['-r', TRACER, entry, ...args], {
+        env: { ...process.env, KEYTURN_HOME: home, KEYTURN_TRACE_OUT: out, NO_COLOR: '1', ...env },
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({
+          code: e.code,
+          stdout: e.stdout,
+          stderr: e.stderr,
+        }),
+      );
+      const traced = JSON.parse(await readFile(out, 'utf8')) as { files: string[]; builtins: string[] };
+      return { ...result, traced };
+    };
+    return { fast: await runOne(CLI), full: await runOne(FULL_CLI) };
+  }
+
+  /** The two runs are a second apart at most: what counts the seconds left may differ by one. */
+  function sameSecond(text: string): string {
+    return text
+      .replace(/"expires_in": -?\d+/g, '"expires_in": N')
+      .replace(/(valid for|expired) [^(]+\(/g, '$1 N (');
+  }
+
+  async function edit(change: (entry: Record<string, unknown>) => void): Promise<void> {
+    const auth = JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
+      profiles: { default: Record<string, unknown> };
+    };
+    change(auth.profiles.default);
+    await writeFile(join(home, 'auth.json'), JSON.stringify(auth), { mode: 0o600 });
+  }
+
+  const scenes: [string, (entry: Record<string, unknown>) => void][] = [
+    ['a valid sign-in', () => undefined],
+    ['an expired token with a refresh token', (e) => (e.expires_at = Math.floor(Date.now() / 1000) - 60)],
+    [
+      'a dead sign-in',
+      (e) =>
+        (e.refresh_dead = {
+          code: 'refresh_rejected',
+          message: 'The refresh token was revoked.',
+          fix: 'Sign in again.',
+        }),
+    ],
+    [
+      'claims with control characters (from the provider)',
+      (e) =>
+        (e.claims = { sub: 'u1', name: 'Eve\u001b]0;pwned\u0007\u001b[2J', email: 'eve@example.invalid' }),
+    ],
+    [
+      'an API key',
+      (e) => {
+        for (const key of Object.keys(e)) delete e[key];
+        Object.assign(e, {
+          kind: 'api_key',
+          api_key: 'sk-hot-path-0123456789',
+          obtained_at: 1,
+          issuer: 'https://id.example.invalid',
+          client_id: 'hot-path-client',
+        });
+      },
+    ],
+  ];
+
+  for (const [scene, change] of scenes) {
+    it(`says what the full CLI says, loading only allowed modules: ${scene}`, async () => {
+      await edit(change);
+      for (const args of [['status'], ['status', '--json']]) {
+        const { fast, full } = await both(args, { KEYTURN_STORE: 'file' });
+        expect({ code: fast.code, stdout: sameSecond(fast.stdout) }).toEqual({
+          code: full.code,
+          stdout: sameSecond(full.stdout),
+        });
+        expect(fast.stdout).not.toContain('\u001b');
+        expect(fast.stdout).not.toContain('hot-path-access-token');
+        expect(unexpected(fast.traced)).toEqual([]);
+        expect(unexpected(full.traced).length).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('with store = "auto" and no usable keyring remembered, names the reason like the full CLI', async () => {
+    const env = { KEYTURN_STORE: 'auto', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+    // The full CLI probes once and remembers the verdict; the launcher reads it.
+    const first = await both(['status'], env);
+    expect(first.full.stdout).toContain('auto: the OS keyring (Secret Service) is not usable here');
+    const { fast, full } = await both(['status'], env);
+    expect({ code: fast.code, stdout: sameSecond(fast.stdout) }).toEqual({
+      code: full.code,
+      stdout: sameSecond(full.stdout),
+    });
+    expect(unexpected(fast.traced)).toEqual([]);
+  });
+
+  it('leaves `status` to the full CLI where it would ask the keyring (store = "auto", nothing remembered)', async () => {
+    const { fast } = await both(['status'], { KEYTURN_STORE: 'auto', DBUS_SESSION_BUS_ADDRESS: '' });
+    expect(unexpected(fast.traced).length).toBeGreaterThan(0);
+  });
+});

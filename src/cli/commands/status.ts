@@ -56,5 +56,10 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   if (ctx.json) ctx.output.json(report);
   // The human report is the result: stdout, so `keyturn status | grep` sees it.
   else for (const line of formatStatus(report)) ctx.output.result(line);
+  return statusExitCode(report);
+}
+
+/** Exit code 3 when sign-in is required (SPEC exit codes), else 0. */
+export function statusExitCode(report: StatusReport): number {
   return report.state === 'sign_in_required' ? exitCodeFor(new KeyturnError('refresh_rejected', '')) : 0;
 }
