@@ -28,10 +28,10 @@ import { KEYTURN_APP } from '../core/app.js';
 import {
   PROBE_FILE,
   fallbackNote,
-  keyringBackend,
   probeEnvironment,
   rememberedVerdict,
 } from '../adapters/keyring-verdict.js';
+import { keyringBackend } from '../adapters/keyring-errors.js';
 import { getStatus } from '../flows/status.js';
 import { formatStatus, statusExitCode } from './commands/status.js';
 import { resourceStoreKey } from '../core/mcp.js';
