@@ -128,7 +128,9 @@ export function resolveProfile(
   context: ResolveContext = {},
 ): Profile {
   const name = checkProfileName(selectProfileName(file, env, flags.profile));
-  const defined = file.profiles?.[name];
+  // Own tables only: a profile named `constructor` or `toString` is not Object.prototype's member.
+  const defined =
+    file.profiles !== undefined && Object.hasOwn(file.profiles, name) ? file.profiles[name] : undefined;
   if (
     defined === undefined &&
     name !== 'default' &&
