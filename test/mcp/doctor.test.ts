@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { startCli, tempHome } from '../helpers/cli.js';
@@ -101,6 +103,38 @@ describe.concurrent('doctor --resource names the failing step of the discovery c
       metadataResource: 'https://elsewhere.invalid/mcp',
     });
     expect(errors(findings).map((f) => f.code)).toEqual(['resource_mismatch']);
+  });
+
+  it('an authorization server that does not advertise PKCE S256', async () => {
+    // RFC 8414 metadata without code_challenge_methods_supported: the MCP authorization spec
+    // (2025-11-25, "Authorization Code Protection") says clients MUST refuse to proceed.
+    const bare = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+      if (req.url !== '/.well-known/oauth-authorization-server') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: base,
+          authorization_endpoint: `${base}/authorize`,
+          token_endpoint: `${base}/token`,
+          response_types_supported: ['code'],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    try {
+      const as = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+      const { code, findings } = await doctor({ issuer: open.issuer, authorizationServer: as });
+      const [error] = errors(findings);
+      expect(error?.code).toBe('pkce_unsupported');
+      expect(error?.evidence.step).toBe('pkce');
+      expect(error?.detail).toContain('does not list S256 in code_challenge_methods_supported (null)');
+      expect(code).not.toBe(0);
+    } finally {
+      await new Promise((resolve) => bare.close(resolve));
+    }
   });
 
   it('no registration and no client configured', async () => {
