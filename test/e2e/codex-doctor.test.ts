@@ -13,6 +13,7 @@ import { createTestCa, type IssuedCert, type TestCa } from '../helpers/certs.js'
 import { writeCodexHome, type CodexHome, type CodexHomeOptions } from '../helpers/codex-home.js';
 import { cleanupScenes, runCodexScene, type CodexScene } from '../helpers/codex-scene.js';
 import { CODEX_CLIENT_ID } from '../providers/openai.js';
+import { runCli, tempHome } from '../helpers/cli.js';
 
 // Ports of this file: 18720-18739 (the dead proxy); 1455/1457 only inside the scenes' namespaces.
 const DEAD_PROXY = 'http://127.0.0.1:18721';
@@ -282,5 +283,23 @@ describe("keyturn doctor --codex names what is wrong, in that CLI's words", () =
     expect(problems(run.report)).toEqual([
       expect.stringMatching(/^error config_invalid: .*forced_login_method = "api"/),
     ]);
+  });
+});
+
+describe('keyturn doctor --codex with the flags of a keyturn profile', () => {
+  it('refuses them (exit 2) instead of diagnosing something else than asked', async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      const result = await runCli(['doctor', '--codex', '--profile', 'work', '--client-id', 'x'], {
+        env: { KEYTURN_HOME: home, CODEX_HOME: home },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^error\[usage\]: --profile, --client-id do not apply to `doctor --codex`/m,
+      );
+      expect(result.stderr).toMatch(/^fix: Leave out --profile, --client-id;/m);
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -6,6 +6,12 @@ import type { Style } from '../output.js';
 
 export interface DoctorOptions {
   timeout: number;
+  profile?: string;
+  clientId?: string;
+  scope?: string[];
+  redirectUri?: string;
+  caFile?: string;
+  resource?: string;
   report?: string;
   /** Diagnose OpenAI's Codex CLI sign-in instead of a keyturn profile. */
   codex?: boolean;
@@ -13,6 +19,29 @@ export interface DoctorOptions {
 }
 
 const STYLES: Record<Severity, Style> = { error: 'error', warning: 'warning', info: 'dim', ok: 'ok' };
+
+/** The flags that pick or shape a keyturn profile, which `doctor --codex` does not read. */
+const PROFILE_FLAGS = [
+  ['profile', '--profile'],
+  ['clientId', '--client-id'],
+  ['scope', '--scope'],
+  ['redirectUri', '--redirect-uri'],
+  ['caFile', '--ca-file'],
+  ['resource', '--resource'],
+] as const;
+
+/** `doctor --codex --profile x` would diagnose something else than asked: say so instead of ignoring it. */
+function refuseProfileFlags(options: DoctorOptions): void {
+  const given = PROFILE_FLAGS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+  if (given.length === 0) return;
+  throw new KeyturnError(
+    'usage',
+    `${given.join(', ')} ${given.length === 1 ? 'does' : 'do'} not apply to \`doctor --codex\`: it diagnoses the Codex CLI's own sign-in ($CODEX_HOME), not a keyturn profile.`,
+    {
+      fix: `Leave out ${given.join(', ')}; with --codex, --issuer (a stand-in to probe), --timeout, --report and --json apply.`,
+    },
+  );
+}
 
 /**
  * `keyturn doctor`: one line per check (✓ / ! / ✗), the cause and the fix under each problem, like
@@ -25,6 +54,7 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
     import('../version.js'),
   ]);
   // --codex: that CLI's home and provider, with no keyturn profile (config.toml is not read).
+  if (options.codex === true) refuseProfileFlags(options);
   const target =
     options.codex === true
       ? await (
