@@ -209,7 +209,9 @@ async function waitForRefresh(
   const { credentials, profile, paths } = signIn;
   if (credentials.kind !== 'oauth' || credentials.refresh_token === undefined) return undefined;
   if (deadSignIn(credentials) !== undefined) return undefined;
-  const path = join(paths.lockDir, `${refreshLockName(profile.name)}.lock`);
+  // The full CLI refreshes an MCP server's sign-in under its store key (flows/mcp-login.ts), others
+  // under the profile's name: the key either way.
+  const path = join(paths.lockDir, `${refreshLockName(signIn.key)}.lock`);
   const started = Date.now();
   let noticed = false;
   let delay = 5;

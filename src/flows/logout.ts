@@ -1,10 +1,11 @@
 import type { Profile } from '../core/config.js';
-import { KeyturnError } from '../core/errors.js';
+import { KeyturnError, isKeyturnError } from '../core/errors.js';
 import { requireProvider } from '../core/config.js';
 import { checkBinding } from '../core/binding.js';
 import type { OAuthProvider } from '../core/ports.js';
 import type { Deps } from './deps.js';
 import { retrying } from './retry.js';
+import { formatUtc } from '../core/duration.js';
 import { notSignedIn } from './credentials.js';
 
 /**
@@ -58,7 +59,23 @@ export async function logout(
         for (const [token, hint] of tokens) {
           if (token === undefined) continue;
           const revoking = provider;
-          await retrying(deps, () => revoking.revoke(token, hint));
+          try {
+            await retrying(deps, () => revoking.revoke(token, hint));
+          } catch (error) {
+            // RFC 7009 §2.2.1: a provider may revoke no access tokens of a kind (self-contained JWTs,
+            // as oidc-provider's resource-indicator tokens): it says unsupported_token_type. Refresh
+            // tokens it must revoke; an access token it cannot just runs out.
+            if (!(
+              hint === 'access_token' &&
+              isKeyturnError(error) &&
+              error.oauthError === 'unsupported_token_type'
+            ))
+              throw error;
+            deps.output.info(
+              `The provider does not revoke this kind of access token (unsupported_token_type): it stays valid until it expires${expiresAt(credentials.expires_at)}.`,
+            );
+            continue;
+          }
           result.revoked.push(hint);
         }
         result.revocation = 'done';
@@ -76,4 +93,8 @@ export async function logout(
   }
   result.removed = await store.delete(input.profile.name);
   return result;
+}
+
+function expiresAt(seconds: number | undefined): string {
+  return seconds === undefined ? '' : ` (${formatUtc(seconds)})`;
 }

@@ -157,11 +157,51 @@ describe.sequential('signing in to an MCP server from its URL alone', () => {
     expect(issuer.stats.refreshRequests).toBe(refreshes + 1);
   });
 
+  it("status --resource reports that server's sign-in, not the profile's own (which has none)", async () => {
+    const result = await cli(['status', '--resource', mcp.url, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    const credentials = await stored();
+    expect(report).toMatchObject({
+      signed_in: true,
+      kind: 'oauth',
+      issuer: issuer.issuer,
+      client_id: credentials.client_id,
+      expires_at: credentials.expires_at,
+      has_refresh_token: true,
+    });
+    const plain = await cli(['status']);
+    expect(plain.code).not.toBe(0);
+  });
+
   it('no run printed a token, a refresh token or the client registration', async () => {
     const credentials = await stored();
     const secrets = [credentials.refresh_token, credentials.access_token].filter(
       (s): s is string => typeof s === 'string',
     );
     for (const run of runs) for (const secret of secrets) expect(run.stderr).not.toContain(secret);
+  });
+  it("logout --resource revokes and removes that server's sign-in; token --resource then says so", async () => {
+    const revocations = issuer.stats.revocations;
+    const result = await cli(['logout', '--resource', mcp.url, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    // oidc-provider revokes the refresh token, and says unsupported_token_type for the access token
+    // (a JWT for the resource, RFC 7009 §2.2.1): not a failure, said as such.
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      revocation: 'done',
+      revoked: ['refresh_token'],
+      removed: true,
+    });
+    expect(result.stderr).toContain('does not revoke this kind of access token (unsupported_token_type)');
+    expect(result.stderr).not.toContain('warning');
+    await expect(stored()).rejects.toThrow(/no sign-in/);
+    // Revoked at the authorization server the sign-in was made with.
+    expect(issuer.stats.revocations).toBe(revocations + 1);
+    const after = await cli(['token', '--resource', mcp.url]);
+    expect(after.code).toBe(3);
+    expect(after.stderr).toContain(`Not signed in to ${mcp.url}`);
+    const again = await cli(['logout', '--resource', mcp.url]);
+    expect(again.code).toBe(0);
   });
 });

@@ -3,10 +3,15 @@ import type { LogoutResult } from '../../flows/logout.js';
 import type { CommandContext } from '../context.js';
 
 export async function runLogout(ctx: CommandContext, options: { revoke: boolean }): Promise<void> {
-  const profile = await ctx.profile();
+  let profile = await ctx.profile();
   const { logout } = await import('../../flows/logout.js');
   let result: LogoutResult;
   try {
+    if (profile.resource !== undefined) {
+      // An MCP server's sign-in, kept under the profile and resource (as `token --resource` reads it).
+      const { tokenProfile } = await import('../../flows/mcp-login.js');
+      profile = await tokenProfile(ctx.deps, { ...profile, resource: profile.resource });
+    }
     result = await logout(ctx.deps, { profile, revoke: options.revoke });
   } catch (error) {
     // Signed out is what the user asked for: already being so is no failure (exit 0), only a note.

@@ -1,5 +1,5 @@
 import { KeyturnError, exitCodeFor } from '../../core/errors.js';
-import { formatDuration as duration } from '../../core/duration.js';
+import { formatDuration as duration, formatUtc } from '../../core/duration.js';
 import type { StatusReport } from '../../flows/status.js';
 import type { CommandContext } from '../context.js';
 
@@ -21,10 +21,7 @@ export function formatStatus(report: StatusReport): string[] {
     );
     const dead = report.state === 'sign_in_required';
     if (report.expires_in !== null && report.expires_at !== null) {
-      const at = new Date(report.expires_at * 1000)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC');
+      const at = formatUtc(report.expires_at);
       if (dead) lines.push(`  ✗ Access token not served: the sign-in has ended (it expires ${at})`);
       else if (report.expires_in > 0)
         lines.push(`  ✓ Access token valid for ${duration(report.expires_in)} (until ${at})`);
@@ -50,7 +47,12 @@ export function formatStatus(report: StatusReport): string[] {
 
 /** Exit code 3 when sign-in is required (SPEC exit codes); the report itself is shown either way. */
 export async function runStatus(ctx: CommandContext): Promise<number> {
-  const profile = await ctx.profile();
+  let profile = await ctx.profile();
+  if (profile.resource !== undefined) {
+    // An MCP server's sign-in, kept under the profile and resource (as `token --resource` reads it).
+    const { tokenProfile } = await import('../../flows/mcp-login.js');
+    profile = await tokenProfile(ctx.deps, { ...profile, resource: profile.resource });
+  }
   const { getStatus } = await import('../../flows/status.js');
   const report = await getStatus(ctx.deps, profile);
   if (ctx.json) ctx.output.json(report);
