@@ -20,8 +20,8 @@ export interface Challenge {
   url: string;
   /** The refused response; its body is unread. */
   response: Response;
-  /** The access token the resource refused. */
-  refused: AccessToken;
+  /** The access token the resource refused; undefined when none was sent (no sign-in yet). */
+  refused: AccessToken | undefined;
   /** Whether the request can be sent again (its body is not a stream). */
   replayable: boolean;
   signal: AbortSignal | undefined;
@@ -31,8 +31,14 @@ export interface Challenge {
 export type ChallengeOutcome = { retryWith: AccessToken } | { respond: true };
 
 export interface AuthorizedFetchPorts {
-  /** A valid access token (refreshed first when due); `forceRefresh` refreshes even a valid one. */
-  token(options: { forceRefresh: boolean; signal?: AbortSignal | undefined }): Promise<AccessToken>;
+  /**
+   * A valid access token (refreshed first when due); `forceRefresh` refreshes even a valid one.
+   * Undefined sends the request without one (an MCP server's 401 then says how to sign in).
+   */
+  token(options: {
+    forceRefresh: boolean;
+    signal?: AbortSignal | undefined;
+  }): Promise<AccessToken | undefined>;
   /** The transport the request goes out on. */
   fetch: typeof globalThis.fetch;
   /**
@@ -40,6 +46,8 @@ export interface AuthorizedFetchPorts {
    * Returns `undefined` to leave it to the plain rule.
    */
   onChallenge?(challenge: Challenge): Promise<ChallengeOutcome | undefined>;
+  /** How many challenges of one request may be answered by sending it again (default 1). */
+  maxRetries?: number;
 }
 
 /** A body that can be sent a second time: none, or one held in memory (not a stream). */
@@ -61,10 +69,11 @@ export async function plainChallengeRule(
   challenge: Challenge,
   ports: Pick<AuthorizedFetchPorts, 'token'>,
 ): Promise<ChallengeOutcome> {
-  if (challenge.status !== 401 || !challenge.replayable) return { respond: true };
+  if (challenge.status !== 401 || !challenge.replayable || challenge.refused === undefined)
+    return { respond: true };
   const fresh = await ports.token({ forceRefresh: true, signal: challenge.signal });
   // The same token again (an API key, or a provider that re-issued it) would only be refused again.
-  if (fresh.access_token === challenge.refused.access_token) return { respond: true };
+  if (fresh === undefined || fresh.access_token === challenge.refused.access_token) return { respond: true };
   return { retryWith: fresh };
 }
 
@@ -86,29 +95,32 @@ export async function authorizedFetch(
 ): Promise<Response> {
   const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
   const replayable = isReplayable(input, init);
-  const send = (token: AccessToken): Promise<Response> => {
+  const send = (token: AccessToken | undefined): Promise<Response> => {
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
     new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
-    headers.set('authorization', `Bearer ${token.access_token}`);
+    if (token !== undefined) headers.set('authorization', `Bearer ${token.access_token}`);
     return ports.fetch(input, { ...init, headers });
   };
 
-  const token = await ports.token({ forceRefresh: false, signal });
-  const response = await send(token);
-  if (response.status !== 401 && response.status !== 403) return response;
-
-  const challenge: Challenge = {
-    status: response.status,
-    wwwAuthenticate: response.headers.get('www-authenticate'),
-    url: urlOf(input),
-    response,
-    refused: token,
-    replayable,
-    signal: signal ?? undefined,
-  };
-  const outcome = (await ports.onChallenge?.(challenge)) ?? (await plainChallengeRule(challenge, ports));
-  if ('respond' in outcome) return response;
-  // The refused response is done with: free its connection before the retry.
-  await response.body?.cancel().catch(() => undefined);
-  return send(outcome.retryWith);
+  let token = await ports.token({ forceRefresh: false, signal });
+  let response = await send(token);
+  for (let retries = 0; retries < (ports.maxRetries ?? 1); retries++) {
+    if (response.status !== 401 && response.status !== 403) return response;
+    const challenge: Challenge = {
+      status: response.status,
+      wwwAuthenticate: response.headers.get('www-authenticate'),
+      url: urlOf(input),
+      response,
+      refused: token,
+      replayable,
+      signal: signal ?? undefined,
+    };
+    const outcome = (await ports.onChallenge?.(challenge)) ?? (await plainChallengeRule(challenge, ports));
+    if ('respond' in outcome) return response;
+    // The refused response is done with: free its connection before the retry.
+    await response.body?.cancel().catch(() => undefined);
+    token = outcome.retryWith;
+    response = await send(token);
+  }
+  return response;
 }

@@ -8,12 +8,13 @@ import {
   type BearerChallenge,
 } from '../core/mcp.js';
 import type { Deps } from './deps.js';
-import { getAccessToken } from './token.js';
+import { getAccessToken, type AccessToken } from './token.js';
+import { authorizedFetch } from './authorized-fetch.js';
 import { loginToResource, storedResourceSignIn } from './mcp-login.js';
 
 /**
- * `client.fetch` for a client made with `resource`: a `fetch` that signs its requests to the MCP
- * server, and that the MCP SDK's `StreamableHTTPClientTransport` can use as its own. Bearer from
+ * `client.fetch` for a client made with `resource`: authorizedFetch (authorized-fetch.ts) with the MCP
+ * rules in its `onChallenge`. A `fetch` that signs its requests to the MCP server, and that the MCP SDK's `StreamableHTTPClientTransport` can use as its own. Bearer from
  * the store, refreshed first when due; on a 401, a refresh (or a sign-in when there is nothing to
  * refresh) and one retry; on a 403 `insufficient_scope`, a step-up sign-in for the union of the
  * scopes held and challenged, at most MAX_STEP_UPS times for one request.
@@ -42,13 +43,13 @@ export function createResourceFetch(
 
   const currentToken = async (
     base: ResourceProfile,
-  ): Promise<{ token: string; scopes: string[]; refreshable: boolean } | undefined> => {
+  ): Promise<{ token: AccessToken; scopes: string[]; refreshable: boolean } | undefined> => {
     const stored = await storedResourceSignIn(deps, base);
     if (stored === undefined) return undefined;
     try {
       const token = await getAccessToken(deps, { profile: stored.profile });
       return {
-        token: token.access_token,
+        token,
         scopes: splitScopes(token.scope),
         refreshable: stored.credentials.refresh_token !== undefined,
       };
@@ -102,48 +103,49 @@ export function createResourceFetch(
     // The body is read once, so the request can be sent again after a sign-in.
     const body =
       original.method === 'GET' || original.method === 'HEAD' ? undefined : await original.arrayBuffer();
-    const resourceOrigin = new URL(base.resource).origin;
-    // A token for this resource goes to this resource's origin only.
-    const ours = new URL(original.url).origin === resourceOrigin;
-    const attempt = (token: string | undefined) => {
-      const headers = new Headers(original.headers);
-      if (token !== undefined && ours) headers.set('authorization', `Bearer ${token}`);
-      return send(original.url, {
-        method: original.method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        signal: original.signal,
-        redirect: original.redirect,
-      });
+    const request: RequestInit = {
+      method: original.method,
+      headers: original.headers,
+      ...(body === undefined ? {} : { body }),
+      signal: original.signal,
+      redirect: original.redirect,
     };
-    if (!ours) return attempt(undefined);
+    // A token for this resource goes to this resource's origin only.
+    if (new URL(original.url).origin !== new URL(base.resource).origin) return send(original.url, request);
 
     if (signingIn !== undefined) await signingIn.catch(() => undefined);
     let held = await currentToken(base);
-    let response = await attempt(held?.token);
     let retriedUnauthorized = false;
     let stepUps = 0;
-    for (;;) {
-      const challenge = bearerChallenge(response.headers.get('www-authenticate'));
-      if (response.status === 401 && !retriedUnauthorized) {
-        retriedUnauthorized = true;
-        await response.body?.cancel().catch(() => undefined);
-        const refreshed = held?.refreshable === true && (await forceRefresh(base, held.token));
-        if (!refreshed) await signIn(base, challenge);
-        held = await currentToken(base);
-        response = await attempt(held?.token);
-        continue;
-      }
-      if (response.status === 403 && challenge?.error === 'insufficient_scope' && stepUps < MAX_STEP_UPS) {
-        stepUps++;
-        await response.body?.cancel().catch(() => undefined);
-        const scopes = stepUpScopes([...(held?.scopes ?? []), ...lastRequested], challenge.scopes ?? []);
-        await signIn(base, challenge, scopes);
-        held = await currentToken(base);
-        response = await attempt(held?.token);
-        continue;
-      }
-      return response;
-    }
+    // authorizedFetch sends with the Bearer token and asks here about each 401 and 403.
+    return authorizedFetch(
+      {
+        fetch: send,
+        token: async () => held?.token,
+        maxRetries: 1 + MAX_STEP_UPS,
+        onChallenge: async ({ status, wwwAuthenticate, refused }) => {
+          const challenge = bearerChallenge(wwwAuthenticate);
+          if (status === 401 && !retriedUnauthorized) {
+            retriedUnauthorized = true;
+            const refreshed =
+              held?.refreshable === true &&
+              refused !== undefined &&
+              (await forceRefresh(base, refused.access_token));
+            if (!refreshed) await signIn(base, challenge);
+          } else if (status === 403 && challenge?.error === 'insufficient_scope' && stepUps < MAX_STEP_UPS) {
+            stepUps++;
+            await signIn(
+              base,
+              challenge,
+              stepUpScopes([...(held?.scopes ?? []), ...lastRequested], challenge.scopes ?? []),
+            );
+          } else return { respond: true };
+          held = await currentToken(base);
+          return held === undefined ? { respond: true } : { retryWith: held.token };
+        },
+      },
+      original.url,
+      request,
+    );
   };
 }

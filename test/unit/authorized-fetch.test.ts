@@ -83,7 +83,9 @@ describe('authorizedFetch', () => {
       ...source,
       fetch: api.fetch,
       onChallenge: async (challenge) => {
-        challenges.push(`${challenge.status} ${challenge.wwwAuthenticate} ${challenge.refused.access_token}`);
+        challenges.push(
+          `${challenge.status} ${challenge.wwwAuthenticate} ${challenge.refused?.access_token}`,
+        );
         return { retryWith: token('stepped-up') };
       },
     };
@@ -102,5 +104,40 @@ describe('authorizedFetch', () => {
     expect(isReplayable(url, { body: new ReadableStream() })).toBe(false);
     expect(isReplayable(new Request(url, { method: 'POST', body: 'x' }), undefined)).toBe(false);
     expect(isReplayable(new Request(url), undefined)).toBe(true);
+  });
+});
+
+describe('authorizedFetch with an extension that answers several challenges (MCP step-up)', () => {
+  it('sends without a token when there is none, and answers up to maxRetries challenges of one request', async () => {
+    const seen: (string | null)[] = [];
+    const answers = [401, 403, 403, 403, 200];
+    const api = async (_input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(new Headers(init?.headers).get('authorization'));
+      return new Response(null, { status: answers[seen.length - 1] ?? 200 });
+    };
+    let n = 0;
+    const ports: AuthorizedFetchPorts = {
+      fetch: api as typeof fetch,
+      token: async () => undefined,
+      maxRetries: 3,
+      onChallenge: async () => ({ retryWith: token(`t${++n}`) }),
+    };
+    const response = await authorizedFetch(ports, 'https://mcp.example.invalid/mcp', {
+      method: 'POST',
+      body: '{}',
+    });
+    // Three retries allowed: the fourth answer (a 403) is handed back.
+    expect(response.status).toBe(403);
+    expect(seen).toEqual([null, 'Bearer t1', 'Bearer t2', 'Bearer t3']);
+  });
+
+  it('the plain rule does not retry a request sent without a token', async () => {
+    let calls = 0;
+    const ports: AuthorizedFetchPorts = {
+      fetch: (async () => (calls++, new Response(null, { status: 401 }))) as typeof fetch,
+      token: async () => undefined,
+    };
+    expect((await authorizedFetch(ports, 'https://api.example.invalid/')).status).toBe(401);
+    expect(calls).toBe(1);
   });
 });
