@@ -88,6 +88,8 @@ export class KeyringClient {
     const started = Date.now();
     if (this.platform !== 'darwin' && this.platform !== 'win32') {
       const problem = await sessionBusProblem(this.env, this.timeoutMs);
+      // A bus that takes the connection but never completes the handshake: as hung as a keyring can be.
+      if (problem?.kind === 'silent') throw keyringTimedOut(this.backend, this.platform, this.timeoutMs);
       if (problem !== undefined) throw new KeyringUnusable(this.backend, problem.reason, problem.remedy);
     }
     let module: string;

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,22 +72,61 @@ describe('whether the session bus accepts a connection', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('has no problem with a socket that accepts', async () => {
+  /** A unix socket server: `onLine` gets each line the client sends before BEGIN. */
+  async function listen(onLine: (line: string, socket: Socket) => void): Promise<string> {
     const path = join(dir, 'bus');
-    server = createServer((socket) => socket.destroy());
+    server = createServer((socket) => {
+      let text = '';
+      socket.on('error', () => undefined);
+      socket.setEncoding('latin1').on('data', (chunk: string) => {
+        text += chunk;
+        for (let end = text.indexOf('\r\n'); end >= 0; end = text.indexOf('\r\n')) {
+          onLine(text.slice(0, end), socket);
+          text = text.slice(end + 2);
+        }
+      });
+    });
     await new Promise<void>((resolve) => server?.listen(path, resolve));
-    expect(await sessionBusProblem({ DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, 2000)).toBeUndefined();
+    return `unix:path=${path}`;
+  }
+
+  it('has no problem with a bus that accepts our credentials (SASL EXTERNAL with our uid)', async () => {
+    const lines: string[] = [];
+    const address = await listen((line, socket) => {
+      lines.push(line);
+      socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
+    });
+    expect(await sessionBusProblem({ DBUS_SESSION_BUS_ADDRESS: address }, 5000)).toBeUndefined();
+    const uid = Buffer.from(String(process.getuid?.()), 'ascii').toString('hex');
+    expect(lines).toEqual([`\0AUTH EXTERNAL ${uid}`]);
+  });
+
+  it('calls a bus that takes the connection but never answers the handshake silent', async () => {
+    const address = await listen(() => undefined);
+    expect(await sessionBusProblem({ DBUS_SESSION_BUS_ADDRESS: address }, 300)).toEqual({ kind: 'silent' });
+  });
+
+  it('names a bus that rejects us', async () => {
+    const address = await listen((_line, socket) => socket.write('REJECTED EXTERNAL\r\n'));
+    const problem = await sessionBusProblem({ DBUS_SESSION_BUS_ADDRESS: address }, 5000);
+    expect(problem).toMatchObject({ kind: 'unusable', reason: expect.stringMatching(/bus: REJECTED\)$/) });
   });
 
   it('names each socket that does not accept, with the error', async () => {
     const path = join(dir, 'gone');
     const problem = await sessionBusProblem({ DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, 2000);
-    expect(problem?.reason).toBe(`the D-Bus session bus does not accept connections (${path}: ENOENT)`);
-    expect(problem?.remedy).toMatch(/dbus-run-session/);
+    expect(problem).toMatchObject({
+      kind: 'unusable',
+      reason: `the D-Bus session bus does not accept connections (${path}: ENOENT)`,
+      remedy: expect.stringMatching(/dbus-run-session/),
+    });
   });
 
   it('says there is no session bus when nothing names one', async () => {
     const problem = await sessionBusProblem({}, 2000);
-    expect(problem?.reason).toBe('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)');
+    expect(problem).toMatchObject({
+      kind: 'unusable',
+      reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)',
+    });
   });
 });
