@@ -35,17 +35,18 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The credentials the keyring holds for `entry` (the profile's auth.json entry, under `key`), when
- * `entry` is a keyring marker and the secret is exactly the sign-in it describes; undefined when the
- * full CLI should decide. Throws KeyringUnusable when the keyring does not answer in time.
+ * What the hot path serves for a profile's auth.json entry: the entry itself when it holds the
+ * credentials (file store); for a keyring marker, the credentials the keyring holds when they are
+ * exactly the sign-in the marker describes; undefined when the full CLI should decide. Throws
+ * KeyringUnusable when the keyring does not answer in time.
  */
-export async function keyringCredentials(
-  entry: unknown,
-  key: string,
+export async function withKeyringSecret(
+  entry: Credentials,
   env: Record<string, string | undefined>,
   platform: NodeJS.Platform = process.platform,
 ): Promise<Credentials | undefined> {
-  if (platform === 'darwin' || platform === 'win32' || !isKeyringMarker(entry)) return undefined;
+  if (!isKeyringMarker(entry)) return entry;
+  if (platform === 'darwin' || platform === 'win32') return undefined;
   const timeoutMs = keyringTimeoutFromEnv(env);
   const found = await lookupSecret(env, entry.service, entry.account, timeoutMs);
   const backend = keyringBackend(platform);
@@ -53,7 +54,7 @@ export async function keyringCredentials(
   if (found.kind !== 'found') return undefined;
   let credentials: Credentials;
   try {
-    credentials = parseKeyringValue(found.value, key, backend);
+    credentials = parseKeyringValue(found.value, entry.account, backend);
   } catch {
     return undefined;
   }

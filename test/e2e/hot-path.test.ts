@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { markerFor } from '../../src/adapters/keyring-marker.js';
+import type { Credentials, OAuthCredentials } from '../../src/core/credentials.js';
 import { CLI, tempHome } from '../helpers/cli.js';
+import { startKeyringSession, type KeyringSession } from '../helpers/keyring-session.js';
 
 const run = promisify(execFile);
 const TRACER = resolve(import.meta.dirname, '../helpers/trace-modules.cjs');
@@ -266,5 +269,56 @@ describe('the `keyturn status` fast path', () => {
   it('leaves `status` to the full CLI where it would ask the keyring (store = "auto", nothing remembered)', async () => {
     const { fast } = await both(['status'], { KEYTURN_STORE: 'auto', DBUS_SESSION_BUS_ADDRESS: '' });
     expect(unexpected(fast.traced).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the keyring `token` hot path (store = "keyring", a real Secret Service)', () => {
+  let session: KeyringSession;
+  beforeAll(async () => {
+    session = await startKeyringSession();
+  });
+  afterAll(async () => session?.close());
+
+  /** The profile's credentials in the keyring, its marker in auth.json, as the keyring store writes them. */
+  async function inKeyring(credentials: Credentials, secret: Credentials = credentials): Promise<void> {
+    const service = `keyturn:${home}`;
+    await session.store(service, 'default', JSON.stringify(secret));
+    const doc = { version: 1, profiles: { default: markerFor(credentials, service, 'default') } };
+    await writeFile(join(home, 'auth.json'), JSON.stringify(doc), { mode: 0o600 });
+  }
+
+  const keyringEnv = () => ({ ...session.env, KEYTURN_STORE: 'keyring' });
+
+  it('reads the secret over the session bus: no native module, no child process, no full CLI', async () => {
+    const stored = JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
+      profiles: { default: Credentials };
+    };
+    await inKeyring(stored.profiles.default);
+    const traced = await trace(['token'], keyringEnv());
+    expect(traced.stdout).toBe('hot-path-access-token\n');
+    expect(unexpected(traced)).toEqual([]);
+    expect(traced.files.some((f) => f.includes('@napi-rs/keyring'))).toBe(false);
+
+    const kubectl = await trace(['credential', 'kubectl'], keyringEnv());
+    expect(JSON.parse(kubectl.stdout)).toMatchObject({
+      status: { token: stored.profiles.default.kind === 'oauth' ? stored.profiles.default.id_token : '' },
+    });
+    expect(unexpected(kubectl)).toEqual([]);
+  });
+
+  it('leaves a secret that does not match its marker in auth.json to the full CLI', async () => {
+    const stored = JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
+      profiles: { default: Credentials };
+    };
+    // A sign-in half written (the secret of a newer one beside the marker of the old): not served here.
+    const newer = { ...stored.profiles.default, obtained_at: stored.profiles.default.obtained_at + 1 };
+    await inKeyring(stored.profiles.default, newer);
+    const traced = await trace(['token'], keyringEnv()).catch((error: { stdout: string }) => error);
+    const out = JSON.parse(await readFile(join(home, 'trace.json'), 'utf8')) as {
+      files: string[];
+      builtins: string[];
+    };
+    expect(unexpected(out)).toContain('internal/modules/esm/loader');
+    expect('stdout' in traced ? traced.stdout : '').toBe('hot-path-access-token\n');
   });
 });

@@ -16,6 +16,15 @@ export interface KeyringSession {
   env: Record<string, string>;
   /** The accounts and secrets stored under `service`, read straight from the Secret Service. */
   entries(service: string): Promise<{ account: string; password: string }[]>;
+  /** Stores `password` under service/account, straight through the library (as keyturn's child does). */
+  store(service: string, account: string, password: string): Promise<void>;
+  /** Removes the entry service/account, straight through the library. */
+  remove(service: string, account: string): Promise<void>;
+  /**
+   * Stops the Secret Service (SIGSTOP) until the returned function is called: the bus still answers,
+   * calls to org.freedesktop.secrets never do — a hung keyring daemon.
+   */
+  hang(): () => void;
   close(): Promise<void>;
 }
 
@@ -52,13 +61,17 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-/** Runs `script` (CommonJS, with `Keyring` bound to @napi-rs/keyring) in a child on the session bus. */
-function keyringScript(script: string, env: Record<string, string>): Promise<string> {
+/**
+ * Runs `script` (CommonJS, with `Keyring` bound to @napi-rs/keyring) in a child on the session bus;
+ * `input` (a secret) goes to its stdin, never its argv.
+ */
+function keyringScript(script: string, env: Record<string, string>, input = ''): Promise<string> {
   const source = `const Keyring = require(${JSON.stringify(KEYRING_MODULE)});\n${script}`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', source], { env, timeout: 10_000 }, (error, stdout) =>
+    const child = execFile(process.execPath, ['-e', source], { env, timeout: 10_000 }, (error, stdout) =>
       error ? reject(error) : resolve(stdout),
     );
+    child.stdin?.end(input);
   });
 }
 
@@ -144,6 +157,25 @@ export async function startKeyringSession(
             childEnv,
           ),
         ) as { account: string; password: string }[],
+      store: async (service, account, password) => {
+        await keyringScript(
+          `new Keyring.Entry(${JSON.stringify(service)}, ${JSON.stringify(account)}).setPassword(require('fs').readFileSync(0, 'utf8'));`,
+          childEnv,
+          password,
+        );
+      },
+      remove: async (service, account) => {
+        await keyringScript(
+          `new Keyring.Entry(${JSON.stringify(service)}, ${JSON.stringify(account)}).deleteCredential();`,
+          childEnv,
+        );
+      },
+      hang: () => {
+        const daemon = keyringDaemon;
+        if (daemon?.pid === undefined) throw new Error('this session has no Secret Service to hang');
+        process.kill(daemon.pid, 'SIGSTOP');
+        return () => process.kill(daemon.pid as number, 'SIGCONT');
+      },
       close,
     };
   } catch (error) {
@@ -169,6 +201,48 @@ export async function startSilentBus(): Promise<{ address: string; close(): Prom
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return {
     address: `unix:path=${path}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A "session bus" that completes the SASL handshake (`OK <guid>`) and then never answers a message:
+ * the shape of a bus whose daemon, or whatever answers for the Secret Service, hangs after accepting
+ * the connection. `authenticated` counts the handshakes it completed.
+ */
+export async function startStalledBus(): Promise<{
+  address: string;
+  authenticated(): number;
+  close(): Promise<void>;
+}> {
+  const root = await mkdtemp(join(tmpdir(), 'keyturn-stalled-bus-'));
+  const path = join(root, 'bus');
+  const sockets = new Set<Socket>();
+  let handshakes = 0;
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    let text = '';
+    let answered = false;
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      if (answered) return;
+      text += chunk;
+      if (/^\0AUTH EXTERNAL [0-9a-f]*\r\n/.test(text)) {
+        answered = true;
+        handshakes++;
+        socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    address: `unix:path=${path}`,
+    authenticated: () => handshakes,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

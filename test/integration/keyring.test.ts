@@ -5,7 +5,12 @@ import type { Browser } from 'playwright-core';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { launchBrowser, signInInBrowser } from '../helpers/browser.js';
 import { runCli, startCli, tempHome, URL_LINE } from '../helpers/cli.js';
-import { startKeyringSession, startSilentBus, type KeyringSession } from '../helpers/keyring-session.js';
+import {
+  startKeyringSession,
+  startSilentBus,
+  startStalledBus,
+  type KeyringSession,
+} from '../helpers/keyring-session.js';
 import { userinfoStatus } from '../helpers/userinfo.js';
 
 // Fixed port range of this file: 18490-18499.
@@ -56,6 +61,29 @@ async function authFile(home: string): Promise<{ profiles: Record<string, Record
   return JSON.parse(await readFile(join(home, 'auth.json'), 'utf8')) as {
     profiles: Record<string, Record<string, unknown>>;
   };
+}
+
+/** The command lines of the processes `pid` starts while it runs (Linux /proc, polled closely). */
+async function commandLinesOfChildren(pid: number, done: Promise<unknown>): Promise<string[]> {
+  const seen = new Map<number, string>();
+  let exited = false;
+  void done.then(() => (exited = true));
+  while (!exited) {
+    const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    for (const task of tasks) {
+      const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+      for (const child of children
+        .split(' ')
+        .filter((c) => c !== '')
+        .map(Number)) {
+        if (seen.has(child)) continue;
+        const argv = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => undefined);
+        if (argv !== undefined) seen.set(child, argv.split('\0').join(' '));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return [...seen.values()];
 }
 
 async function keyringCredentials(home: string): Promise<Record<string, unknown> | undefined> {
@@ -154,6 +182,40 @@ describe('the keyring store with a real Secret Service', () => {
       expect(logout.code, logout.stderr).toBe(0);
       expect(await session.entries(serviceOf(home))).toEqual([]);
       expect(issuer.stats.revocations).toBeGreaterThan(0);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('hands the secret to its keyring child on a pipe, never in a command line', async () => {
+    const { home, cleanup } = await tempHome();
+    const env = { KEYTURN_HOME: home, KEYTURN_STORE: 'keyring', ...session.env };
+    try {
+      const login = startCli(['login', '--api-key'], { env, input: API_KEY });
+      const children = await commandLinesOfChildren(login.child.pid as number, login.done);
+      const result = await login.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(children.some((argv) => argv.includes('keyring-child.cjs'))).toBe(true);
+      expect(children.filter((argv) => argv.includes(API_KEY))).toEqual([]);
+      expect((await keyringCredentials(home))?.api_key).toBe(API_KEY);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('an entry removed from the keyring outside keyturn: `token` says so, and what to do', async () => {
+    const { home, cleanup } = await tempHome();
+    const env = { KEYTURN_HOME: home, KEYTURN_STORE: 'keyring', ...session.env };
+    try {
+      expect((await runCli(['login', '--api-key'], { env, input: API_KEY })).code).toBe(0);
+      await session.remove(serviceOf(home), 'default');
+      const token = await runCli(['token'], { env });
+      expect(token.code).toBe(3);
+      expect(token.stdout).toBe('');
+      expect(token.stderr).toMatch(
+        /error\[not_signed_in\]: The Secret Service no longer holds the credentials of profile "default"/,
+      );
+      expect(token.stderr).toMatch(/fix: Sign in again: `keyturn login`/);
     } finally {
       await cleanup();
     }
@@ -309,6 +371,75 @@ describe('without a usable keyring', () => {
       expect(token.stderr).toMatch(/fix: .*KEYTURN_KEYRING_TIMEOUT/);
     } finally {
       await silent.close();
+      await cleanup();
+    }
+  });
+
+  it('a bus that completes the handshake and then never answers does not hold `token` either', async () => {
+    const { home, cleanup } = await tempHome();
+    const stalled = await startStalledBus();
+    try {
+      const login = await runCli(['login', '--api-key'], {
+        env: { KEYTURN_HOME: home, KEYTURN_STORE: 'keyring', ...session.env },
+        input: API_KEY,
+      });
+      expect(login.code, login.stderr).toBe(0);
+
+      const env = {
+        KEYTURN_HOME: home,
+        DBUS_SESSION_BUS_ADDRESS: stalled.address,
+        KEYTURN_KEYRING_TIMEOUT: '2',
+      };
+      const started = Date.now();
+      const token = await runCli(['token'], { env });
+      // A guard against hanging, not a speed measurement.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(stalled.authenticated()).toBeGreaterThan(0);
+      expect(token.code).toBe(1);
+      expect(token.stdout).toBe('');
+      expect(token.stderr).toMatch(
+        /^error\[store_unreadable\]: The OS keyring \(Secret Service\) cannot be used: it did not answer within 2 s/,
+      );
+      expect(token.stderr).toMatch(/fix: .*KEYTURN_KEYRING_TIMEOUT/);
+      expect(token.stderr).not.toContain(API_KEY);
+    } finally {
+      await stalled.close();
+      await cleanup();
+    }
+  });
+
+  it('a hung Secret Service (the bus answers, the keyring daemon does not) does not hold `token`', async () => {
+    const { home, cleanup } = await tempHome();
+    const env = { KEYTURN_HOME: home, KEYTURN_STORE: 'keyring', ...session.env };
+    try {
+      const login = await runCli(['login', '--api-key'], { env, input: API_KEY });
+      expect(login.code, login.stderr).toBe(0);
+
+      const resume = session.hang();
+      let token, json;
+      try {
+        const started = Date.now();
+        token = await runCli(['token'], { env: { ...env, KEYTURN_KEYRING_TIMEOUT: '2' } });
+        json = await runCli(['token', '--json'], { env: { ...env, KEYTURN_KEYRING_TIMEOUT: '2' } });
+        // A guard against hanging, not a speed measurement.
+        expect(Date.now() - started).toBeLessThan(60_000);
+      } finally {
+        resume();
+      }
+      expect(token.code).toBe(1);
+      expect(token.stdout).toBe('');
+      expect(token.stderr).toMatch(
+        /^error\[store_unreadable\]: The OS keyring \(Secret Service\) cannot be used: it did not answer within 2 s/,
+      );
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        error: { code: 'store_unreadable', message: expect.stringMatching(/did not answer within 2 s/) },
+      });
+
+      // Awake again, the keyring serves the key.
+      const again = await runCli(['token'], { env });
+      expect(again.stdout).toBe(`${API_KEY}\n`);
+    } finally {
       await cleanup();
     }
   });
