@@ -4,8 +4,9 @@
  * credential kubectl` (which kubectl runs before its requests) with a valid cached token are answered
  * here with a few small reads of auth.json. A due token in a storm (many processes at once) is waited
  * for here: the one process that takes the refresh lock hands it to the full CLI, which refreshes; the
- * others serve what it stores, without ever loading the full CLI. Every other case — other commands,
- * keyring, errors — goes to the full CLI (cli.js), which loads only what its command needs.
+ * others serve what it stores, without ever loading the full CLI. A valid token in the OS keyring is
+ * read here over the session bus (fast-keyring.ts). Every other case — other commands, keyring writes,
+ * errors — goes to the full CLI (cli.js), which loads only what its command needs.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,8 @@ import { untrustedFolder } from '../core/folder-trust.js';
 import type { Credentials } from '../core/credentials.js';
 import { checkBinding, storedBinding } from '../core/binding.js';
 import { deadSignIn, toAccessToken } from '../flows/credentials.js';
+import { isKeyringMarker } from '../adapters/keyring-marker.js';
+import { reportedKeyringFailure, withKeyringSecret } from './fast-keyring.js';
 
 const VALUE_FLAGS: Record<
   string,
@@ -143,8 +146,10 @@ function findSignIn(parsed: FastArgs, env: Record<string, string | undefined>): 
   }
   const credentials = readProfileEntry(paths.authFile, key) as
     (Credentials & { store?: unknown }) | undefined;
-  if (typeof credentials !== 'object' || credentials === null || credentials.store !== undefined)
-    return undefined;
+  if (typeof credentials !== 'object' || credentials === null) return undefined;
+  // A keyring marker stands for its sign-in in every check here; credentialsToServe reads the secret.
+  const marker = isKeyringMarker(credentials);
+  if (credentials.store !== undefined && !marker) return undefined;
   let profile;
   try {
     // The same resolution as the full CLI's: what the sign-in remembers, config.toml, env, flags.
@@ -152,11 +157,11 @@ function findSignIn(parsed: FastArgs, env: Record<string, string | undefined>): 
   } catch {
     return undefined;
   }
-  if (profile.store === 'keyring') return undefined;
+  if (profile.store === (marker ? 'file' : 'keyring')) return undefined;
   if (profile.resource !== undefined && resourceStoreKey(profile.name, profile.resource) !== key)
     return undefined;
   const secret = credentials.kind === 'api_key' ? credentials.api_key : credentials.access_token;
-  if (typeof secret !== 'string') return undefined;
+  if (typeof secret !== 'string' && !marker) return undefined;
   if (profile.resource !== undefined && (credentials.kind !== 'oauth' || credentials.mcp === undefined))
     return undefined;
   try {
@@ -253,6 +258,11 @@ async function credentialsToServe(
 ): Promise<Credentials | undefined> {
   const signIn = findSignIn(parsed, env);
   if (signIn === undefined) return undefined;
+  if (isKeyringMarker(signIn.credentials)) {
+    // Served only as the keyring holds it; a due one is the full CLI's to refresh.
+    const stored = await withKeyringSecret(signIn.credentials, env);
+    return stored !== undefined && usable(stored) ? stored : undefined;
+  }
   if (usable(signIn.credentials)) return signIn.credentials;
   return waitForRefresh(signIn, usable);
 }
@@ -372,5 +382,7 @@ answeredFast(process.argv.slice(2), process.env).then(
   (answered) => {
     if (!answered) loadCli();
   },
-  () => loadCli(),
+  (error: unknown) => {
+    if (!reportedKeyringFailure(error, process.argv, process.env)) loadCli();
+  },
 );

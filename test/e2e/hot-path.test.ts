@@ -300,9 +300,8 @@ describe('the keyring `token` hot path (store = "keyring", a real Secret Service
     expect(traced.files.some((f) => f.includes('@napi-rs/keyring'))).toBe(false);
 
     const kubectl = await trace(['credential', 'kubectl'], keyringEnv());
-    expect(JSON.parse(kubectl.stdout)).toMatchObject({
-      status: { token: stored.profiles.default.kind === 'oauth' ? stored.profiles.default.id_token : '' },
-    });
+    const signedIn = stored.profiles.default as OAuthCredentials;
+    expect(JSON.parse(kubectl.stdout)).toMatchObject({ status: { token: signedIn.id_token } });
     expect(unexpected(kubectl)).toEqual([]);
   });
 
