@@ -197,6 +197,8 @@ function servable(credentials: Credentials, minTtl: number): boolean {
 
 /** How long the fast path waits for another process's refresh before handing over to the full CLI. */
 const STORM_WAIT_MS = 20_000;
+/** How often a waiter looks whether the lock's holder is still alive. */
+const HOLDER_CHECK_MS = 250;
 /** After this long, the waiting is said (the full CLI's words: flows/refresh.ts). */
 const WAIT_NOTICE_MS = 1500;
 
@@ -220,29 +222,38 @@ async function waitForRefresh(
   const started = Date.now();
   let noticed = false;
   let delay = 5;
+  let holder: number | undefined;
+  let checkedHolder = 0;
   for (;;) {
-    let taken;
-    try {
-      taken = await tryAcquire(path);
-    } catch {
-      return undefined;
+    // While the lock is there and its holder was seen alive lately, only the store is read; the
+    // lock is tried (and a dead holder's broken) when it is gone, or every HOLDER_CHECK_MS.
+    if (!existsSync(path) || Date.now() - checkedHolder >= HOLDER_CHECK_MS) {
+      let taken;
+      try {
+        taken = await tryAcquire(path);
+      } catch {
+        return undefined;
+      }
+      if ('release' in taken) {
+        const now = reread(signIn);
+        if (now !== undefined && usable(now)) {
+          await taken.release();
+          return now;
+        }
+        handOver(path, taken.release);
+        return undefined;
+      }
+      holder = taken.holder.pid;
+      checkedHolder = Date.now();
     }
     const now = reread(signIn);
-    if ('release' in taken) {
-      if (now !== undefined && usable(now)) {
-        await taken.release();
-        return now;
-      }
-      handOver(path, taken.release);
-      return undefined;
-    }
     if (now !== undefined && usable(now)) return now;
     const waited = Date.now() - started;
     if (waited > STORM_WAIT_MS) return undefined;
     if (!noticed && waited >= WAIT_NOTICE_MS) {
       noticed = true;
       process.stderr.write(
-        `waiting for pid ${taken.holder.pid ?? '?'}, which is refreshing the token of profile "${profile.name}"…\n`,
+        `waiting for pid ${holder ?? '?'}, which is refreshing the token of profile "${profile.name}"…\n`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, delay));

@@ -184,6 +184,34 @@ describe('a second process while the first one is refreshing', () => {
   });
 });
 
+describe('a process waiting for a refresher that dies', () => {
+  it('takes over once the holder is gone (kill -9) and refreshes itself', async () => {
+    const session = await expiring();
+    // The first refresher waits out a Retry-After while it holds the lock, and is killed meanwhile.
+    proxy.addRule({
+      match: refreshRequest,
+      respond: { status: 429, headers: { 'retry-after': '8' }, body: '' },
+      times: 1,
+    });
+    const first = startCli(['token', ...session.args], { env: session.env });
+    await first.waitForStderr(/Retrying in/);
+    const second = startCli(['token', ...session.args], { env: session.env });
+    // The second waits in the launcher (no full CLI yet): the lock is held by a live process.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    first.child.kill('SIGKILL');
+    const [a, b] = await Promise.all([first.done, second.done]);
+
+    expect(a.signal).toBe('SIGKILL');
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout.trim()).toBe((await readStored(session.home)).access_token);
+    // The dead holder's request was answered 429 (its refresh token not spent): one more refresh.
+    expect(session.refreshes()).toEqual([
+      { status: 429, faulted: true },
+      { status: 200, faulted: false },
+    ]);
+  });
+});
+
 describe('a sign-in that completes while a refresh is under way', () => {
   it('is kept: the refresh does not overwrite it with tokens of the sign-in it replaced', async () => {
     const session = await expiring();
