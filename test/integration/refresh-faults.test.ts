@@ -157,19 +157,25 @@ describe('transient failures of the token endpoint', () => {
   });
 });
 
+/** A first `token` refreshing (held 8 s by a 429's Retry-After, under the lock), and a second one started. */
+async function secondWhileFirstHolds() {
+  const session = await expiring();
+  proxy.addRule({
+    match: refreshRequest,
+    respond: { status: 429, headers: { 'retry-after': '8' }, body: '' },
+    times: 1,
+  });
+  const first = startCli(['token', ...session.args], { env: session.env });
+  await first.waitForStderr(/Retrying in/);
+  const second = startCli(['token', ...session.args], { env: session.env });
+  return { session, first, second };
+}
+
 describe('a second process while the first one is refreshing', () => {
   it('says it is waiting for the first, then uses the token the first one stored', async () => {
-    const session = await expiring();
     // The first refresher is told to come back in 8 s, and holds the lock meanwhile: long enough for
     // the second to start and wait past its notice (1.5 s) on a loaded machine, well within the bound.
-    proxy.addRule({
-      match: refreshRequest,
-      respond: { status: 429, headers: { 'retry-after': '8' }, body: '' },
-      times: 1,
-    });
-    const first = startCli(['token', ...session.args], { env: session.env });
-    await first.waitForStderr(/Retrying in/);
-    const second = startCli(['token', ...session.args], { env: session.env });
+    const { session, first, second } = await secondWhileFirstHolds();
 
     const [a, b] = await Promise.all([first.done, second.done]);
 
@@ -186,16 +192,8 @@ describe('a second process while the first one is refreshing', () => {
 
 describe('a process waiting for a refresher that dies', () => {
   it('takes over once the holder is gone (kill -9) and refreshes itself', async () => {
-    const session = await expiring();
     // The first refresher waits out a Retry-After while it holds the lock, and is killed meanwhile.
-    proxy.addRule({
-      match: refreshRequest,
-      respond: { status: 429, headers: { 'retry-after': '8' }, body: '' },
-      times: 1,
-    });
-    const first = startCli(['token', ...session.args], { env: session.env });
-    await first.waitForStderr(/Retrying in/);
-    const second = startCli(['token', ...session.args], { env: session.env });
+    const { session, first, second } = await secondWhileFirstHolds();
     // The second waits in the launcher (no full CLI yet): the lock is held by a live process.
     await new Promise((resolve) => setTimeout(resolve, 500));
     first.child.kill('SIGKILL');
