@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
-import { launchBrowser, signInInBrowser } from '../helpers/browser.js';
-import { runCli, tempHome, URL_LINE } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { signInInBrowser } from '../helpers/browser.js';
+import { issuerAndBrowser } from '../helpers/issuer-and-browser.js';
+import { runCli, URL_LINE } from '../helpers/cli.js';
 import { runInTerminal } from '../helpers/terminal.js';
 
 /**
@@ -15,27 +14,10 @@ import { runInTerminal } from '../helpers/terminal.js';
  */
 
 const REDIRECT_URI = 'http://127.0.0.1:18703/auth/callback';
-let issuer: RunningIssuer;
-let browser: Browser;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  [issuer, browser] = await Promise.all([startIssuer({ port: 0 }), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await issuer?.close();
-});
-
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const scene = issuerAndBrowser();
 
 async function freshHome(): Promise<Record<string, string>> {
-  const { home, cleanup } = await tempHome();
-  cleanups.push(cleanup);
-  return { KEYTURN_HOME: home, KEYTURN_STORE: 'file' };
+  return { KEYTURN_HOME: await scene.home(), KEYTURN_STORE: 'file' };
 }
 
 function login(env: Record<string, string>) {
@@ -43,9 +25,9 @@ function login(env: Record<string, string>) {
     [
       'login',
       '--issuer',
-      issuer.issuer,
+      scene.issuer.issuer,
       '--client-id',
-      issuer.clientId,
+      scene.issuer.clientId,
       '--no-open',
       '--redirect-uri',
       REDIRECT_URI,
@@ -56,7 +38,7 @@ function login(env: Record<string, string>) {
 
 /** The sign-in in a browser that cannot reach this machine: the address its last page shows. */
 async function signInElsewhere(authorizationUrl: string): Promise<string> {
-  const { finalUrl } = await signInInBrowser(browser, authorizationUrl, { callbackUnreachable: true });
+  const { finalUrl } = await signInInBrowser(scene.browser, authorizationUrl, { callbackUnreachable: true });
   expect(finalUrl.startsWith(`${REDIRECT_URI}?`)).toBe(true);
   return finalUrl;
 }
@@ -67,17 +49,20 @@ describe('login with the redirect URL pasted into the terminal', () => {
     const terminal = login(env);
     const [, url] = await terminal.waitFor(URL_LINE);
     await terminal.waitFor(/copy that page's address from the browser's address bar/);
-    issuer.resetStats();
+    scene.issuer.resetStats();
     const pasted = await signInElsewhere(url as string);
-    expect(issuer.stats.authorizationCodeGrants).toBe(0);
+    expect(scene.issuer.stats.authorizationCodeGrants).toBe(0);
     terminal.type(`${pasted}\n`);
     const result = await terminal.done;
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/✓ Signed in to .* as Demo User/);
-    expect(issuer.stats.authorizationCodeGrants).toBe(1);
-    const status = await runCli(['status', '--issuer', issuer.issuer, '--client-id', issuer.clientId], {
-      env,
-    });
+    expect(scene.issuer.stats.authorizationCodeGrants).toBe(1);
+    const status = await runCli(
+      ['status', '--issuer', scene.issuer.issuer, '--client-id', scene.issuer.clientId],
+      {
+        env,
+      },
+    );
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('Signed in as Demo User');
   });
@@ -106,9 +91,9 @@ describe('login with the redirect URL pasted into the terminal', () => {
     const terminal = login(env);
     const [, url] = await terminal.waitFor(URL_LINE);
     const pasted = new URL(await signInElsewhere(url as string));
-    expect(pasted.searchParams.get('iss')).toBe(issuer.issuer);
+    expect(pasted.searchParams.get('iss')).toBe(scene.issuer.issuer);
     pasted.searchParams.set('iss', 'https://evil.example.invalid');
-    issuer.resetStats();
+    scene.issuer.resetStats();
     terminal.type(`${pasted.href}\n`);
     const result = await terminal.done;
     expect(result.code).toBe(1);
@@ -116,7 +101,7 @@ describe('login with the redirect URL pasted into the terminal', () => {
       /error\[issuer_mismatch\]: The authorization response came from a different issuer/,
     );
     // Refused before the code was sent to the token endpoint.
-    expect(issuer.stats.tokenRequests).toBe(0);
+    expect(scene.issuer.stats.tokenRequests).toBe(0);
     await expect(readFile(join(env.KEYTURN_HOME as string, 'auth.json'), 'utf8')).rejects.toThrow();
   });
 
@@ -130,10 +115,10 @@ describe('login with the redirect URL pasted into the terminal', () => {
 
     const second = login(env);
     await second.waitFor(URL_LINE);
-    issuer.resetStats();
+    scene.issuer.resetStats();
     second.type(`${pasted}\n`);
     await second.waitFor(/That is not the answer to this sign-in: The state does not match/);
-    expect(issuer.stats.tokenRequests).toBe(0);
+    expect(scene.issuer.stats.tokenRequests).toBe(0);
     second.type('\u0003');
     expect((await second.done).code).toBe(130);
   });

@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
-import { launchBrowser, signInInBrowser } from '../helpers/browser.js';
-import { runCli, startCli, tempHome, URL_LINE, type CliResult } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { signInInBrowser } from '../helpers/browser.js';
+import { issuerAndBrowser } from '../helpers/issuer-and-browser.js';
+import { runCli, startCli, URL_LINE, type CliResult } from '../helpers/cli.js';
 
 /**
  * SPEC "A sign-in remembers its provider": the built CLI, the embedded issuer, real Chromium.
@@ -14,27 +13,10 @@ import { runCli, startCli, tempHome, URL_LINE, type CliResult } from '../helpers
 
 const REDIRECT_URI = 'http://127.0.0.1:18600/auth/callback';
 
-let issuer: RunningIssuer;
-let browser: Browser;
-const cleanups: (() => Promise<void>)[] = [];
+const scene = issuerAndBrowser();
 
-beforeAll(async () => {
-  [issuer, browser] = await Promise.all([startIssuer({ port: 0 }), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await issuer?.close();
-});
-
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function home(): Promise<string> {
-  const { home, cleanup } = await tempHome();
-  cleanups.push(cleanup);
-  return home;
+function home(): Promise<string> {
+  return scene.home();
 }
 
 function envOf(dir: string): Record<string, string> {
@@ -45,13 +27,20 @@ function envOf(dir: string): Record<string, string> {
 async function signIn(dir: string, args: string[]): Promise<CliResult> {
   const running = startCli(['login', ...args, '--no-open'], { env: envOf(dir) });
   const [, url] = await running.waitForStderr(URL_LINE);
-  await signInInBrowser(browser, url as string);
+  await signInInBrowser(scene.browser, url as string);
   return running.done;
 }
 
 /** `keyturn login --issuer X --client-id Y --redirect-uri …`, no config.toml: the README's first sign-in. */
 async function signInWithFlags(dir: string): Promise<void> {
-  const args = ['--issuer', issuer.issuer, '--client-id', issuer.clientId, '--redirect-uri', REDIRECT_URI];
+  const args = [
+    '--issuer',
+    scene.issuer.issuer,
+    '--client-id',
+    scene.issuer.clientId,
+    '--redirect-uri',
+    REDIRECT_URI,
+  ];
   const login = await signIn(dir, args);
   expect(login.code, login.stderr).toBe(0);
 }
@@ -85,7 +74,7 @@ async function collector(): Promise<{ url: string; requests: string[] }> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+  scene.onCleanup(() => new Promise((resolve) => server.close(() => resolve())));
   const address = server.address() as { port: number };
   return { url: `http://127.0.0.1:${address.port}`, requests };
 }
@@ -101,13 +90,13 @@ describe('a sign-in made with flags alone is a complete profile from then on', (
     const dir = await home();
     await signInWithFlags(dir);
     const before = await stored(dir);
-    expect(before.provider).toMatchObject({ issuer: issuer.issuer, client_id: issuer.clientId });
+    expect(before.provider).toMatchObject({ issuer: scene.issuer.issuer, client_id: scene.issuer.clientId });
     await expire(dir);
 
-    const refreshes = issuer.stats.refreshRequests;
+    const refreshes = scene.issuer.stats.refreshRequests;
     const token = await runCli(['token'], { env: envOf(dir) });
     expect(token.code, token.stderr).toBe(0);
-    expect(issuer.stats.refreshRequests).toBe(refreshes + 1);
+    expect(scene.issuer.stats.refreshRequests).toBe(refreshes + 1);
     const after = await stored(dir);
     expect(token.stdout).toBe(`${after.access_token}\n`);
     expect(after.access_token).not.toBe(before.access_token);
@@ -116,18 +105,18 @@ describe('a sign-in made with flags alone is a complete profile from then on', (
 
     const status = await runCli(['status', '--json'], { env: envOf(dir) });
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ issuer: issuer.issuer, state: 'ok' });
+    expect(JSON.parse(status.stdout)).toMatchObject({ issuer: scene.issuer.issuer, state: 'ok' });
 
     const doctor = await runCli(['doctor', '--json', '--timeout', '5'], { env: envOf(dir) });
     const report = JSON.parse(doctor.stdout) as { findings: { code: string; severity: string }[] };
     expect(report.findings.filter((f) => f.code === 'config_invalid')).toEqual([]);
     expect(report.findings).toContainEqual(expect.objectContaining({ code: 'discovery', severity: 'ok' }));
 
-    const revocations = issuer.stats.revocations;
+    const revocations = scene.issuer.stats.revocations;
     const logout = await runCli(['logout', '--json'], { env: envOf(dir) });
     expect(logout.code, logout.stderr).toBe(0);
     expect(JSON.parse(logout.stdout)).toMatchObject({ revocation: 'done', removed: true });
-    expect(issuer.stats.revocations).toBeGreaterThan(revocations);
+    expect(scene.issuer.stats.revocations).toBeGreaterThan(revocations);
   });
 
   it('`login --api-key --profile ci` works with no config.toml, and `token --profile ci` hands the key over', async () => {
@@ -150,12 +139,12 @@ describe('stored tokens go only to the provider they were issued by', () => {
     await signInWithFlags(dir);
     const other = await collector();
     const logout = await runCli(['logout', '--issuer', other.url], { env: envOf(dir) });
-    expectRefusal(logout, issuer.issuer, other.url);
+    expectRefusal(logout, scene.issuer.issuer, other.url);
     expect(other.requests).toEqual([]);
     // Still signed in: nothing was removed either.
     expect((await stored(dir)).access_token).toEqual(expect.any(String));
     const token = await runCli(['token', '--issuer', other.url], { env: envOf(dir) });
-    expectRefusal(token, issuer.issuer, other.url);
+    expectRefusal(token, scene.issuer.issuer, other.url);
     expect(other.requests).toEqual([]);
   });
 
@@ -164,15 +153,15 @@ describe('stored tokens go only to the provider they were issued by', () => {
     const table = (tokenEndpoint: string) =>
       [
         '[profiles.default]',
-        `authorization_endpoint = "${issuer.issuer}/auth"`,
+        `authorization_endpoint = "${scene.issuer.issuer}/auth"`,
         `token_endpoint = "${tokenEndpoint}"`,
-        `revocation_endpoint = "${issuer.issuer}/token/revocation"`,
-        `client_id = "${issuer.clientId}"`,
+        `revocation_endpoint = "${scene.issuer.issuer}/token/revocation"`,
+        `client_id = "${scene.issuer.clientId}"`,
         `redirect_uri = "${REDIRECT_URI}"`,
         'scopes = ["openid", "offline_access"]',
         '',
       ].join('\n');
-    await writeFile(join(dir, 'config.toml'), table(`${issuer.issuer}/token`));
+    await writeFile(join(dir, 'config.toml'), table(`${scene.issuer.issuer}/token`));
     const login = await signIn(dir, []);
     expect(login.code, login.stderr).toBe(0);
     const signedIn = await stored(dir);
@@ -182,7 +171,7 @@ describe('stored tokens go only to the provider they were issued by', () => {
     await writeFile(join(dir, 'config.toml'), table(`${elsewhere.url}/token`));
     await expire(dir);
     const token = await runCli(['token'], { env: envOf(dir) });
-    expectRefusal(token, `${issuer.issuer}/token`, `${elsewhere.url}/token`);
+    expectRefusal(token, `${scene.issuer.issuer}/token`, `${elsewhere.url}/token`);
     expect(elsewhere.requests).toEqual([]);
     expect(JSON.stringify(token)).not.toContain(signedIn.refresh_token as string);
   });
@@ -195,20 +184,20 @@ describe('explicit endpoints beside an issuer', () => {
       join(dir, 'config.toml'),
       [
         '[profiles.default]',
-        `issuer = "${issuer.issuer}"`,
-        `token_endpoint = "${issuer.issuer}/token"`,
-        `client_id = "${issuer.clientId}"`,
+        `issuer = "${scene.issuer.issuer}"`,
+        `token_endpoint = "${scene.issuer.issuer}/token"`,
+        `client_id = "${scene.issuer.clientId}"`,
         `redirect_uri = "${REDIRECT_URI}"`,
         '',
       ].join('\n'),
     );
-    const grants = issuer.stats.authorizationCodeGrants;
+    const grants = scene.issuer.stats.authorizationCodeGrants;
     const login = await signIn(dir, []);
     expect(login.code, login.stderr).toBe(0);
-    expect(issuer.stats.authorizationCodeGrants).toBe(grants + 1);
+    expect(scene.issuer.stats.authorizationCodeGrants).toBe(grants + 1);
     expect((await stored(dir)).provider).toMatchObject({
-      issuer: issuer.issuer,
-      token_endpoint: `${issuer.issuer}/token`,
+      issuer: scene.issuer.issuer,
+      token_endpoint: `${scene.issuer.issuer}/token`,
     });
   });
 });
