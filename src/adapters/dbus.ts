@@ -105,6 +105,8 @@ export class BusConnection {
   private readonly timer: NodeJS.Timeout;
   private received = Buffer.alloc(0);
   private authenticated = false;
+  /** The socket accepted the connection (whatever the bus said after). */
+  connected = false;
   private serial = 0;
   private failure: Error | undefined;
   private readonly pending = new Map<number, Waiter<DbusMessage>>();
@@ -121,6 +123,7 @@ export class BusConnection {
     // follow before the answer, as sd-bus pipelines them, to spare the round trip.
     const uid = String(process.getuid?.() ?? '');
     this.socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid, 'ascii').toString('hex')}\r\n`);
+    this.socket.on('connect', () => (this.connected = true));
     this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
     this.socket.on('error', (error: NodeJS.ErrnoException) =>
       this.fail(new BusUnreachable(error.code ?? error.message)),
@@ -225,8 +228,10 @@ export type BusProblem =
   | { kind: 'silent' };
 
 /**
- * Why the session bus cannot serve the keyring, or undefined when a socket of it accepts us (the SASL
- * handshake completes) or it uses a transport only the library knows. Bounded by `timeoutMs` in all.
+ * Why the session bus cannot serve the keyring: no bus, no socket that accepts a connection, or one
+ * that accepts and then says nothing (`silent`). Undefined when a socket answers the SASL handshake
+ * (whatever the answer: the library judges it), or the address uses a transport only the library
+ * knows. Bounded by `timeoutMs` in all.
  */
 export async function sessionBusProblem(
   env: Record<string, string | undefined>,
@@ -250,6 +255,8 @@ export async function sessionBusProblem(
       return undefined;
     } catch (error) {
       if (error instanceof BusTimedOut) return { kind: 'silent' };
+      // It answered (refused our credentials, say, where the library may offer others): the library judges.
+      if (connection.connected) return undefined;
       failures.push(`${candidate.label}: ${(error as BusUnreachable).code}`);
     } finally {
       connection.close();
