@@ -7,6 +7,8 @@ import {
   type NetworkFacts,
 } from '../../src/core/classify.js';
 
+// 10,000 generated cases; scripts/mutation.mjs lowers this (PROPERTY_RUNS) for each of thousands of mutants.
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
 const URL = 'https://login.example.com/oauth/token';
 const net = (network: NetworkFacts, phase: 'token' | 'discovery' = 'token') =>
   classifyExchange({ phase, url: URL, network });
@@ -446,7 +448,7 @@ describe('the classifier under generated answers (fast-check)', () => {
           expect(JSON.stringify(error.evidence)).not.toContain(query);
         }
       }),
-      { numRuns: 10_000 },
+      { numRuns: RUNS },
     );
   });
 });

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchesNoProxy, parseIp, parseNoProxy, routeFor, type ProxyRoute } from '../../src/core/proxy.js';
 
+// 10,000 generated cases; scripts/mutation.mjs lowers this (PROPERTY_RUNS) for each of thousands of mutants.
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
 const P = 'http://proxy.example:3128';
 const via = (variable: string, proxy = P): ProxyRoute => ({ kind: 'proxy', proxy, variable });
 const direct = (reason: 'loopback' | 'no_proxy' | 'unset'): ProxyRoute => ({ kind: 'direct', reason });
@@ -181,7 +183,7 @@ describe('the proxy variables under generated input (fast-check)', () => {
           expect(route.variable).toBe(parsed?.protocol === 'https:' ? 'HTTPS_PROXY' : 'http_proxy');
         }
       }),
-      { numRuns: 10_000 },
+      { numRuns: RUNS },
     );
   });
 
@@ -195,7 +197,7 @@ describe('the proxy variables under generated input (fast-check)', () => {
         const list = [...others, entry].join(',');
         expect(matchesNoProxy(url, parseNoProxy(list))).toBe(true);
       }),
-      { numRuns: 10_000 },
+      { numRuns: RUNS },
     );
   });
 
@@ -211,7 +213,7 @@ describe('the proxy variables under generated input (fast-check)', () => {
           }
         }
       }),
-      { numRuns: 10_000 },
+      { numRuns: RUNS },
     );
   });
 });
