@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bindingMismatch, bindingOf, checkBinding, storedBinding } from '../../src/core/binding.js';
-import type { Profile } from '../../src/core/config.js';
 import type { Credentials, OAuthCredentials, ProviderBinding } from '../../src/core/credentials.js';
-import { KeyturnError } from '../../src/core/errors.js';
+import { profileWith as profile } from '../helpers/profile.js';
+import { thrownBy as refusal } from '../helpers/thrown.js';
 
 const ISSUER = 'https://id.example.com';
-
-function profile(fields: Partial<Profile> = {}): Profile {
-  return {
-    name: 'default',
-    scopes: ['openid'],
-    redirectUri: 'http://localhost:1455/auth/callback',
-    redirectPortFallback: false,
-    store: 'file',
-    ...fields,
-  };
-}
 
 function credentials(
   provider: ProviderBinding | undefined,
@@ -31,16 +20,6 @@ function credentials(
     ...(provider === undefined ? {} : { provider }),
     ...legacy,
   };
-}
-
-function refusal(run: () => void): KeyturnError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof KeyturnError) return error;
-    throw error;
-  }
-  throw new Error('expected the binding to be refused');
 }
 
 describe('bindingMismatch: which setting names another provider', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bindingOf, checkBinding, storedBinding } from '../../src/core/binding.js';
-import { resolveProfile, type ConfigFile, type Profile } from '../../src/core/config.js';
+import { resolveProfile, type ConfigFile } from '../../src/core/config.js';
 import type { Credentials, ProviderBinding } from '../../src/core/credentials.js';
 import { KeyturnError } from '../../src/core/errors.js';
+import { profileWith } from '../helpers/profile.js';
 
 /** @see SPEC.md "A sign-in remembers its provider" */
 
@@ -20,17 +21,6 @@ function signedIn(
     token_type: 'Bearer',
     obtained_at: 0,
     provider,
-  };
-}
-
-function profileWith(fields: Partial<Profile>): Profile {
-  return {
-    name: 'default',
-    scopes: ['openid'],
-    redirectUri: 'http://localhost:1455/auth/callback',
-    redirectPortFallback: false,
-    store: 'file',
-    ...fields,
   };
 }
 

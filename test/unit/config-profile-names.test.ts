@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProfile, type ConfigFile } from '../../src/core/config.js';
-import { KeyturnError } from '../../src/core/errors.js';
+import { thrownBy as failure } from '../helpers/thrown.js';
 
 const FILE: ConfigFile = {
   profiles: { default: { issuer: 'https://id.example.com', client_id: 'from-file' } },
 };
-
-function failure(run: () => unknown): KeyturnError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof KeyturnError) return error;
-    throw error;
-  }
-  throw new Error('expected a KeyturnError');
-}
 
 describe('a profile name is looked up among the profiles config.toml defines, nothing else', () => {
   it('a profile named after a member of every object (constructor, toString) that config.toml does not define is unknown', () => {
