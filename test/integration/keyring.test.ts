@@ -12,6 +12,9 @@ import {
   type KeyringSession,
 } from '../helpers/keyring-session.js';
 import { userinfoStatus } from '../helpers/userinfo.js';
+import { KeyringClient } from '../../src/adapters/keyring-client.js';
+import { lookupSecret } from '../../src/adapters/keyring-secret-service.js';
+import { BusConnection, sessionBusSockets } from '../../src/adapters/dbus.js';
 
 // Fixed port range of this file: 18490-18499.
 const REDIRECT_URI = 'http://127.0.0.1:18490/auth/callback';
@@ -251,6 +254,63 @@ describe('the keyring store with a real Secret Service', () => {
       expect(await session.entries(serviceOf(home))).toEqual([]);
     } finally {
       await cleanup();
+    }
+  });
+});
+
+describe('the keyring, reached from the sources (as the library and the tests use it)', () => {
+  const service = 'keyturn-test:sources';
+
+  it('the client finds the built child program (dist/keyring-child.cjs) and writes, reads, deletes', async () => {
+    const client = new KeyringClient({ env: session.env });
+    await client.set(service, 'alice', 'sécret-1');
+    expect(await client.get(service, 'alice')).toBe('sécret-1');
+    expect(await session.entries(service)).toEqual([{ account: 'alice', password: 'sécret-1' }]);
+    expect(await client.delete(service, 'alice')).toBe(true);
+    expect(await client.get(service, 'alice')).toBeUndefined();
+    expect(await client.delete(service, 'alice')).toBe(false);
+  });
+
+  it('reads over the session bus exactly the entry the library wrote, and nothing else', async () => {
+    await session.store(service, 'bob', 'sécret-2');
+    try {
+      expect(await lookupSecret(session.env, service, 'bob', 5000)).toEqual({
+        kind: 'found',
+        value: 'sécret-2',
+      });
+      expect(await lookupSecret(session.env, service, 'carol', 5000)).toEqual({ kind: 'none' });
+      expect(await lookupSecret(session.env, `${service}-other`, 'bob', 5000)).toEqual({ kind: 'none' });
+    } finally {
+      await session.remove(service, 'bob');
+    }
+    expect(await lookupSecret(session.env, service, 'bob', 5000)).toEqual({ kind: 'none' });
+  });
+
+  it('leaves an entry in a locked keyring to the library (which can ask to unlock it)', async () => {
+    const own = await startKeyringSession();
+    try {
+      await own.store(service, 'dave', 'sécret-3');
+      const [socket] = sessionBusSockets(own.env) as { socket: string }[];
+      const bus = new BusConnection(socket?.socket as string, 5000);
+      try {
+        bus.begin();
+        await bus.call({
+          destination: 'org.freedesktop.secrets',
+          path: '/org/freedesktop/secrets',
+          interface: 'org.freedesktop.Secret.Service',
+          member: 'Lock',
+          signature: 'ao',
+          body: [['/org/freedesktop/secrets/collection/login']],
+        });
+      } finally {
+        bus.close();
+      }
+      expect(await lookupSecret(own.env, service, 'dave', 5000)).toEqual({
+        kind: 'undecided',
+        why: 'the entry is locked or not unique',
+      });
+    } finally {
+      await own.close();
     }
   });
 });
