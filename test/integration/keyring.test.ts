@@ -66,27 +66,26 @@ async function authFile(home: string): Promise<{ profiles: Record<string, Record
   };
 }
 
-/** The command lines of the processes `pid` starts while it runs (Linux /proc, polled closely). */
+/**
+ * The command lines of the processes `pid` starts while it runs (Linux /proc, polled closely). Each
+ * child is read on every poll: right after the fork it still shows the parent's command line.
+ */
 async function commandLinesOfChildren(pid: number, done: Promise<unknown>): Promise<string[]> {
-  const seen = new Map<number, string>();
+  const seen = new Set<string>();
   let exited = false;
   void done.then(() => (exited = true));
   while (!exited) {
     const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
     for (const task of tasks) {
       const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
-      for (const child of children
-        .split(' ')
-        .filter((c) => c !== '')
-        .map(Number)) {
-        if (seen.has(child)) continue;
+      for (const child of children.split(' ').filter((c) => c !== '')) {
         const argv = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => undefined);
-        if (argv !== undefined) seen.set(child, argv.split('\0').join(' '));
+        if (argv !== undefined) seen.add(argv.split('\0').join(' '));
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  return [...seen.values()];
+  return [...seen];
 }
 
 async function keyringCredentials(home: string): Promise<Record<string, unknown> | undefined> {
