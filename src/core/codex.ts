@@ -84,7 +84,11 @@ export function parseCodexAuth(text: string, path: string): CodexAuth {
   const auth: CodexAuth = {};
   if (typeof o.auth_mode === 'string') auth.authMode = o.auth_mode;
   if (typeof o.OPENAI_API_KEY === 'string' && o.OPENAI_API_KEY !== '') auth.apiKey = o.OPENAI_API_KEY;
-  else if (o.OPENAI_API_KEY !== undefined && o.OPENAI_API_KEY !== null)
+  else if (
+    o.OPENAI_API_KEY !== undefined &&
+    o.OPENAI_API_KEY !== null &&
+    typeof o.OPENAI_API_KEY !== 'string'
+  )
     throw unreadable(path, 'has an OPENAI_API_KEY that is not a string');
   if (o.tokens !== undefined && o.tokens !== null) {
     const t = o.tokens as Record<string, unknown>;
