@@ -202,6 +202,7 @@ export function encodeMethodCall(call: MethodCall): Buffer {
 /** Reads values of either byte order; offsets count from the start of `buffer`. */
 export class DbusReader {
   offset: number;
+  private depth = 0;
 
   constructor(
     private readonly buffer: Buffer,
@@ -228,7 +229,19 @@ export class DbusReader {
     return value;
   }
 
+  /** Reads one value of complete type `type`. */
   read(type: string): DbusValue {
+    // The specification allows 64 levels (32 of arrays and structs, 32 of variants); a stream that
+    // nests deeper is broken, and must not exhaust the stack.
+    if (++this.depth > 64) throw new Error('values nested too deeply');
+    try {
+      return this.readValue(type);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private readValue(type: string): DbusValue {
     const code = type[0] as string;
     this.align(ALIGNMENT[code] ?? 1);
     const b = this.buffer;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DbusReader,
@@ -144,5 +145,89 @@ describe('D-Bus values', () => {
       expect(reader.read(type), type).toEqual(value);
       expect(reader.offset, type).toBe(writer.length);
     }
+  });
+});
+
+// scripts/mutation.mjs lowers this (PROPERTY_RUNS) to keep thousands of mutants affordable.
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
+
+describe('D-Bus bytes from the bus (property-based)', () => {
+  /** What decodeMessage may do with any bytes: wait for more, read a message within them, or throw an Error. */
+  function decodesOrRefuses(buffer: Buffer): void {
+    let decoded;
+    try {
+      decoded = decodeMessage(buffer);
+    } catch (thrown) {
+      expect(thrown).toBeInstanceOf(Error);
+      return;
+    }
+    if (decoded !== undefined) {
+      expect(decoded.length).toBeLessThanOrEqual(buffer.length);
+      expect(decoded.message.body.length).toBe(splitSignature(decoded.message.signature).length);
+    }
+  }
+
+  it('any bytes at all', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => decodesOrRefuses(Buffer.from(bytes))),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('real answers with bytes changed anywhere (lengths, signatures, padding, values)', () => {
+    const originals = [SEARCH_ITEMS_REPLY, GET_SECRET_REPLY, LIBDBUS_GET_NAME_OWNER].map(bytes);
+    fc.assert(
+      fc.property(
+        fc.nat({ max: originals.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        (which, changes, cut) => {
+          const buffer = Buffer.from(originals[which] as Buffer);
+          for (const [at, value] of changes) buffer[at % buffer.length] = value;
+          decodesOrRefuses(buffer);
+          decodesOrRefuses(buffer.subarray(0, cut % (buffer.length + 1)));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a variant nested beyond the specification is refused, not a stack overflow', () => {
+    // v → v → v … 10,000 deep: each level is the signature "v" (1 byte, "v", NUL).
+    const nested = Buffer.alloc(10_000 * 3);
+    for (let i = 0; i < 10_000; i++) nested.set([1, 0x76, 0], i * 3);
+    expect(() => new DbusReader(nested, true, 0).read('v')).toThrow(/nested too deeply/);
+  });
+
+  it('reads back whatever it writes (the calls keyturn makes, and the answers it reads)', () => {
+    const text = fc.string({ maxLength: 40 });
+    const path = fc
+      .array(fc.stringMatching(/^[A-Za-z0-9_]{1,8}$/), { maxLength: 4 })
+      .map((parts) => `/${parts.join('/')}`);
+    const blob = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a));
+    const cases = fc.oneof(
+      fc
+        .array(fc.tuple(text, text), { maxLength: 4 })
+        .map((pairs) => ['a{ss}', pairs] as [string, DbusValue]),
+      fc.tuple(path, blob, blob, text).map((secret) => ['(oayays)', secret] as [string, DbusValue]),
+      fc
+        .tuple(fc.array(path, { maxLength: 3 }), fc.array(path, { maxLength: 3 }))
+        .map((lists) => ['(aoao)', lists] as [string, DbusValue]),
+      fc
+        .tuple(text, fc.nat({ max: 2 ** 32 - 1 }))
+        .map(([s, u]) => ['(svu)', [s, { signature: 'u', value: u }, u]] as [string, DbusValue]),
+    );
+    fc.assert(
+      fc.property(fc.nat({ max: 7 }), cases, (lead, [type, value]) => {
+        const writer = new DbusWriter();
+        for (let i = 0; i < lead; i++) writer.write('y', i);
+        writer.write(type, value);
+        const reader = new DbusReader(writer.toBuffer(), true, 0);
+        for (let i = 0; i < lead; i++) reader.read('y');
+        expect(reader.read(type)).toEqual(value);
+        expect(reader.offset).toBe(writer.length);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
