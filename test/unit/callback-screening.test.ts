@@ -49,6 +49,22 @@ describe('each refused callback request says why, in words and as a problem code
     expect(rejection(`${PATH}?state=${STATE}`, 'PUT').reason).toMatch(/GET only/);
   });
 
+  it.each(['code', 'state', 'error', 'error_description', 'error_uri', 'iss'])(
+    'a repeated %s is refused: which of the two would count is ambiguous',
+    (name) => {
+      const answer = `code=abc&state=${STATE}&error=access_denied&error_description=d&error_uri=u&iss=i`;
+      const verdict = rejection(`${PATH}?${answer}&${name}=again`);
+      expect(verdict).toMatchObject({ status: 400, problem: 'duplicate_parameter' });
+      expect(verdict.reason).toBe(`The parameter "${name}" appears more than once.`);
+    },
+  );
+
+  it('other parameters may repeat', () => {
+    expect(
+      inspectCallback({ method: 'GET', target: `${PATH}?code=abc&state=${STATE}&x=1&x=2` }, PATH, STATE).kind,
+    ).toBe('code');
+  });
+
   it('a request of exactly the maximum length is still read', () => {
     const head = `${PATH}?code=abc&state=${STATE}&pad=`;
     const target = head + 'x'.repeat(MAX_CALLBACK_URL_LENGTH - head.length);
