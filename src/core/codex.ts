@@ -325,7 +325,7 @@ export function judgeCodexHome(
       problem(
         new KeyturnError(
           'config_invalid',
-          `${facts.configPath} sets forced_login_method = "${forced}", but ${where} holds a ${kind === 'chatgpt' ? 'ChatGPT sign-in' : 'API key'}: that CLI refuses it.`,
+          `${facts.configPath} sets forced_login_method = "${forced}", but ${where} holds ${kind === 'chatgpt' ? 'a ChatGPT sign-in' : 'an API key'}: that CLI refuses it.`,
           {
             fix:
               forced === 'api'
