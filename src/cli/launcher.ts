@@ -172,20 +172,32 @@ function findSignIn(parsed: FastArgs, env: Record<string, string | undefined>): 
   return { paths, profile, key, credentials };
 }
 
-/** The same sign-in as stored now (another process may have refreshed it); undefined when gone or changed kind. */
-function reread(signIn: SignIn): Credentials | undefined {
-  const now = readProfileEntry(signIn.paths.authFile, signIn.key) as
-    (Credentials & { store?: unknown }) | undefined;
-  if (
-    typeof now !== 'object' ||
-    now === null ||
-    now.store !== undefined ||
-    now.kind !== signIn.credentials.kind
-  )
-    return undefined;
-  if (now.issuer !== signIn.credentials.issuer || now.client_id !== signIn.credentials.client_id)
-    return undefined;
-  return now;
+/**
+ * Reads the sign-in again as stored now (another process may have refreshed it); undefined when it is
+ * gone, changed kind or provider — or, in the keyring, when its marker in auth.json has not changed
+ * since the last read (no refresh yet: the keyring is not asked).
+ */
+function rereader(
+  signIn: SignIn,
+  env: Record<string, string | undefined>,
+): () => Promise<Credentials | undefined> {
+  let marker = isKeyringMarker(signIn.credentials) ? JSON.stringify(signIn.credentials) : undefined;
+  return async () => {
+    const now = readProfileEntry(signIn.paths.authFile, signIn.key) as
+      (Credentials & { store?: unknown }) | undefined;
+    if (typeof now !== 'object' || now === null || now.kind !== signIn.credentials.kind) return undefined;
+    if (now.issuer !== signIn.credentials.issuer || now.client_id !== signIn.credentials.client_id)
+      return undefined;
+    if (isKeyringMarker(now)) {
+      if (marker === undefined || JSON.stringify(now) === marker) return undefined;
+      // Remembered only once the secret agrees with it: a reader between the refresher's two
+      // writes (the secret, the marker) reads both again on its next look.
+      const credentials = await withKeyringSecret(now, env);
+      if (credentials !== undefined) marker = JSON.stringify(now);
+      return credentials;
+    }
+    return now.store === undefined && marker === undefined ? now : undefined;
+  };
 }
 
 /** Whether credentials can be served as they are: not dead, the access token valid `minTtl` more seconds. */
@@ -211,9 +223,11 @@ const WAIT_NOTICE_MS = 1500;
  */
 async function waitForRefresh(
   signIn: SignIn,
+  credentials: Credentials,
   usable: (credentials: Credentials) => boolean,
+  reread: () => Promise<Credentials | undefined>,
 ): Promise<Credentials | undefined> {
-  const { credentials, profile, paths } = signIn;
+  const { profile, paths } = signIn;
   if (credentials.kind !== 'oauth' || credentials.refresh_token === undefined) return undefined;
   if (deadSignIn(credentials) !== undefined) return undefined;
   // The full CLI refreshes an MCP server's sign-in under its store key (flows/mcp-login.ts), others
@@ -235,7 +249,7 @@ async function waitForRefresh(
         return undefined;
       }
       if ('release' in taken) {
-        const now = reread(signIn);
+        const now = await reread();
         if (now !== undefined && usable(now)) {
           await taken.release();
           return now;
@@ -246,7 +260,7 @@ async function waitForRefresh(
       holder = taken.holder.pid;
       checkedHolder = Date.now();
     }
-    const now = reread(signIn);
+    const now = await reread();
     if (now !== undefined && usable(now)) return now;
     const waited = Date.now() - started;
     if (waited > STORM_WAIT_MS) return undefined;
@@ -269,13 +283,13 @@ async function credentialsToServe(
 ): Promise<Credentials | undefined> {
   const signIn = findSignIn(parsed, env);
   if (signIn === undefined) return undefined;
-  if (isKeyringMarker(signIn.credentials)) {
-    // Served only as the keyring holds it; a due one is the full CLI's to refresh.
-    const stored = await withKeyringSecret(signIn.credentials, env);
-    return stored !== undefined && usable(stored) ? stored : undefined;
-  }
-  if (usable(signIn.credentials)) return signIn.credentials;
-  return waitForRefresh(signIn, usable);
+  // In the keyring: served only as the keyring holds it, and agreeing with its marker.
+  const credentials = isKeyringMarker(signIn.credentials)
+    ? await withKeyringSecret(signIn.credentials, env)
+    : signIn.credentials;
+  if (credentials === undefined) return undefined;
+  if (usable(credentials)) return credentials;
+  return waitForRefresh(signIn, credentials, usable, rereader(signIn, env));
 }
 
 /** Answers `keyturn token` when the stored token is valid; false means "let the full CLI do it". */

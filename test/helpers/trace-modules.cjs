@@ -5,6 +5,10 @@ process.on('exit', () => {
   const out = dir ? require('node:path').join(dir, `${process.pid}.json`) : process.env.KEYTURN_TRACE_OUT;
   require('node:fs').writeFileSync(
     out,
-    JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList }),
+    JSON.stringify({
+      main: process.argv[1],
+      files: Object.keys(require.cache),
+      builtins: process.moduleLoadList,
+    }),
   );
 });

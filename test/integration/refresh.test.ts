@@ -1,14 +1,10 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
+import { traceProcesses } from '../helpers/module-trace.js';
 import { expireStoredToken, readStored, signIn, userinfoStatus, type SignedIn } from './refresh-support.js';
-
-const TRACER = resolve(import.meta.dirname, '../helpers/trace-modules.cjs');
 
 /** This file's loopback redirect port (its range: 18500-18509). */
 const REDIRECT_PORT = 18500;
@@ -80,20 +76,13 @@ describe('32 processes asking at once', () => {
 
     // Which processes loaded the full CLI (Node's ESM loader): only the one that refreshes. The others
     // wait on the refresh lock in the CommonJS launcher and serve what the refresher stored.
-    const traces = await mkdtemp(join(tmpdir(), 'keyturn-storm-trace-'));
-    const env = { ...session.env, NODE_OPTIONS: `-r ${TRACER}`, KEYTURN_TRACE_DIR: traces };
+    const trace = await traceProcesses(session.env);
     const results = await Promise.all(
-      Array.from({ length: 32 }, () => runCli(['token', ...session.args], { env })),
+      Array.from({ length: 32 }, () => runCli(['token', ...session.args], { env: trace.env })),
     );
 
     for (const result of results) expect(result.code, result.stderr).toBe(0);
-    const loaded = await Promise.all(
-      (await readdir(traces)).map(async (name) => {
-        const traced = JSON.parse(await readFile(join(traces, name), 'utf8')) as { builtins: string[] };
-        return traced.builtins.includes('NativeModule internal/modules/esm/loader');
-      }),
-    );
-    await rm(traces, { recursive: true, force: true });
+    const loaded = await trace.loadedFullCli();
     expect(loaded.length).toBe(32);
     expect(loaded.filter(Boolean).length, 'processes that loaded the full CLI').toBe(1);
     const printed = new Set(results.map((r) => r.stdout));

@@ -1,0 +1,32 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const TRACER = resolve(import.meta.dirname, 'trace-modules.cjs');
+
+/**
+ * Traces many keyturn processes at once (trace-modules.cjs, preloaded through NODE_OPTIONS): `env`
+ * for them, and `loadedFullCli()` afterwards, one entry per keyturn process (not its helper
+ * processes): whether it loaded Node's ESM loader, i.e. the full CLI beside the launcher.
+ */
+export async function traceProcesses(env: Record<string, string>): Promise<{
+  env: Record<string, string>;
+  loadedFullCli(): Promise<boolean[]>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'keyturn-trace-'));
+  return {
+    env: { ...env, NODE_OPTIONS: `-r ${TRACER}`, KEYTURN_TRACE_DIR: dir },
+    async loadedFullCli() {
+      const traces = await Promise.all(
+        (await readdir(dir)).map(
+          async (name) =>
+            JSON.parse(await readFile(join(dir, name), 'utf8')) as { main: string; builtins: string[] },
+        ),
+      );
+      await rm(dir, { recursive: true, force: true });
+      return traces
+        .filter((t) => t.main.endsWith('keyturn.cjs'))
+        .map((t) => t.builtins.includes('NativeModule internal/modules/esm/loader'));
+    },
+  };
+}
