@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startIssuer, type RunningIssuer } from '../../src/issuer/index.js';
@@ -51,31 +51,19 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The pids of the processes `pid` has started so far (Linux /proc), every thread's children. */
-async function childrenOf(pid: number): Promise<number[]> {
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  const lists = await Promise.all(
-    tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')),
-  );
-  return lists.flatMap((list) =>
-    list
-      .split(' ')
-      .filter((s) => s !== '')
-      .map(Number),
-  );
-}
+const CHILD_LOGGER = resolve(import.meta.dirname, '../helpers/log-keyring-children.cjs');
 
-/** Resolves once `pid` has started its `n`-th child process (watching closely: each lives ~100 ms). */
-async function nthChild(pid: number, n: number, done: Promise<unknown>): Promise<void> {
-  const seen = new Set<number>();
+/** Resolves once the keyring helper processes logged in `log` number `n` (each lives ~100 ms). */
+async function nthChild(log: string, n: number, done: Promise<unknown>): Promise<void> {
   let exited = false;
   void done.then(() => (exited = true));
+  let started = 0;
   while (!exited) {
-    for (const child of await childrenOf(pid)) seen.add(child);
-    if (seen.size >= n) return;
+    started = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    if (started >= n) return;
     await sleep(2);
   }
-  throw new Error(`the process exited after starting ${seen.size} of ${n} child processes`);
+  throw new Error(`the process exited after starting ${started} of ${n} keyring helper processes`);
 }
 
 /** Lets a stopped process go on, if it still exists. */
@@ -145,9 +133,12 @@ describe('the keyring store: a sign-in that lands while a refresh writes', () =>
 
     // The refresh reads the keyring (the token, then again under its lock, then to compare) and
     // writes it: the fourth keyring call. Stopped right there, its write half done.
-    const refresh = startCli(['token', ...args], { env });
+    const log = join(home, 'keyring-children.log');
+    const refresh = startCli(['token', ...args], {
+      env: { ...env, NODE_OPTIONS: `-r ${CHILD_LOGGER}`, KEYTURN_CHILD_LOG: log },
+    });
     const refreshPid = refresh.child.pid as number;
-    await nthChild(refreshPid, 4, refresh.done);
+    await nthChild(log, 4, refresh.done);
     process.kill(refreshPid, 'SIGSTOP');
     let replaced: CliResult | undefined;
     try {
