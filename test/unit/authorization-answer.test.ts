@@ -60,6 +60,34 @@ describe('a redirect from the authorization endpoint', () => {
   });
 });
 
+describe('what is and is not a redirect carrying an error', () => {
+  it('a redirect back to the redirect URI without an error accepts the client', () => {
+    expect(read({ status: 302, location: `${REDIRECT}?code=abc&state=s` })).toEqual({
+      accepted: 'redirects to a sign-in page at http://127.0.0.1:1455',
+    });
+  });
+
+  it('an error is OAuth-shaped only whole: lower-case snake_case from its first to its last character', () => {
+    for (const error of ['Bad_code', 'access_denied-x', 'access_denied!', '9_x']) {
+      expect(
+        read({ status: 302, location: `https://app.example/cb?error=${encodeURIComponent(error)}` }),
+      ).toHaveProperty('accepted');
+    }
+  });
+
+  it('a 2xx with a Location is a sign-in page, not a redirect', () => {
+    expect(read({ status: 200, location: `${REDIRECT}?error=access_denied` })).toEqual({
+      accepted: 'answers 200 (a sign-in page)',
+    });
+    expect(read({ status: 400, location: `${REDIRECT}?error=access_denied` })).toHaveProperty('refused');
+  });
+
+  it('a body that is not JSON by its type is not read as JSON', () => {
+    const error = refusal({ status: 400, contentType: 'text/html', body: '{"error":"weird_thing"}' });
+    expect(error.oauthError).toBeUndefined();
+  });
+});
+
 describe('an answer that is not a redirect', () => {
   it('any 2xx is a sign-in page; 199 and 300 are not', () => {
     expect(read({ status: 200 })).toEqual({ accepted: 'answers 200 (a sign-in page)' });

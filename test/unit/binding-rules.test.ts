@@ -51,6 +51,10 @@ describe('bindingMismatch: which setting names another provider', () => {
     );
   });
 
+  it('the profile’s issuer too compares without all its trailing slashes', () => {
+    expect(bindingMismatch({ issuer: ISSUER }, profile({ issuer: `${ISSUER}//` }))).toBeUndefined();
+  });
+
   it('nothing known on one side is no mismatch', () => {
     expect(bindingMismatch({}, profile({ issuer: ISSUER, tokenEndpoint: `${ISSUER}/t` }))).toBeUndefined();
     expect(bindingMismatch({ issuer: ISSUER }, profile())).toBeUndefined();
@@ -142,6 +146,16 @@ describe('the refusal says what the sign-in was made with and what the profile n
     ).toContain('but the profile now names revocation_endpoint https://x.example/r:');
   });
 
+  it('a sign-in is named by the issuer it remembers, not the legacy issuer field', () => {
+    const bound = credentials(
+      { issuer: 'https://remembered.example', client_id: 'cli' },
+      { issuer: 'https://legacy.example' },
+    );
+    expect(refusal(() => checkBinding(bound, profile({ issuer: ISSUER }))).message).toContain(
+      'was made with https://remembered.example (client cli)',
+    );
+  });
+
   it('legacy credentials without a provider record are named by their stored issuer', () => {
     const old = credentials(undefined, { issuer: 'https://old.example', client_id: 'cli' });
     expect(refusal(() => checkBinding(old, profile({ issuer: ISSUER }))).message).toContain(
@@ -185,6 +199,7 @@ describe('what a sign-in remembers', () => {
       scopes: ['openid'],
       redirect_uri: 'http://localhost:1455/auth/callback',
     });
+    expect(Object.keys(bindingOf(profile()))).toEqual(['scopes', 'redirect_uri']);
   });
 
   it('legacy credentials give only what they have', () => {
@@ -192,6 +207,7 @@ describe('what a sign-in remembers', () => {
       issuer: ISSUER,
       client_id: 'cli',
     });
-    expect(storedBinding({} as Credentials)).toEqual({});
+    expect(Object.keys(storedBinding({} as Credentials))).toEqual([]);
+    expect(Object.keys(storedBinding({ issuer: ISSUER } as Credentials))).toEqual(['issuer']);
   });
 });
