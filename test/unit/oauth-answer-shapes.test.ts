@@ -131,3 +131,28 @@ describe('what is reshaped, and said so for the debug output', () => {
     );
   });
 });
+
+describe('edges of reading and reshaping', () => {
+  it('JSON null, or JSON that does not parse, is no OAuth answer', () => {
+    expect(reshaped(200, JSON_TYPE, 'null')).toBeUndefined();
+    expect(reshaped(200, JSON_TYPE, '{"error":')).toBeUndefined();
+  });
+
+  it('a content type with spaces around is still read', () => {
+    expect(reshaped(200, ' application/json ', '{"error":"slow_down"}')?.status).toBe(400);
+  });
+
+  it('a number with two decimals becomes a number', () => {
+    expect(reshaped(200, JSON_TYPE, '{"access_token":"a","expires_in":"12.55"}')?.json.expires_in).toBe(
+      12.55,
+    );
+  });
+
+  it('an error with status 300 keeps it', () => {
+    expect(reshaped(300, JSON_TYPE, '{"error":"access_denied"}')).toBeUndefined();
+  });
+
+  it('an interval that is not a number gives no Retry-After', () => {
+    expect(reshaped(400, JSON_TYPE, '{"error":"slow_down","interval":true}')).toBeUndefined();
+  });
+});

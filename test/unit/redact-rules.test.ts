@@ -99,3 +99,11 @@ describe('body excerpts and displayed URLs', () => {
     expect(displayUrl('https://id.example/a/b')).toBe('https://id.example/a/b');
   });
 });
+
+describe('what an excerpt keeps apart', () => {
+  it('tags, scripts and styles leave a space, so the words around them stay apart', () => {
+    expect(bodyExcerpt('<b>one</b><b>two</b>')).toBe('one two');
+    expect(bodyExcerpt('one<script>x()</script>two')).toBe('one two');
+    expect(bodyExcerpt('one<style>p { color: red }</style>two')).toBe('one two');
+  });
+});
