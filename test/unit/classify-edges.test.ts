@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { classifyExchange, pageText, type ExchangeFacts } from '../../src/core/classify.js';
+
+const URL_ = 'https://login.example.com/oauth/token?code=abc';
+const at = (facts: Omit<ExchangeFacts, 'phase'> & { phase?: ExchangeFacts['phase'] }) =>
+  classifyExchange({ phase: 'token', ...facts });
+
+describe('the evidence holds the facts that were known, and no empty keys', () => {
+  it('a bare failure has only its phase', () => {
+    expect(Object.keys(at({}).evidence)).toEqual(['phase']);
+    expect(Object.keys(at({ network: {} }).evidence)).toEqual(['phase']);
+    expect(Object.keys(at({ status: 404 }).evidence)).toEqual(['phase', 'status']);
+    expect(Object.keys(at({ status: 403 }).evidence)).toEqual(['phase', 'status']);
+  });
+
+  it('a proxy that could not reach the host keeps the proxy facts', () => {
+    expect(at({ url: URL_, network: { proxy: 'http://p:1', proxyStatus: 502 } }).evidence).toEqual({
+      phase: 'token',
+      host: 'login.example.com',
+      proxy: 'http://p:1',
+      proxy_status: 502,
+    });
+  });
+
+  it('404 and 405 name the endpoint without its query; without a URL they say "that URL"', () => {
+    expect(at({ url: URL_, status: 405 }).evidence).toMatchObject({
+      url: 'https://login.example.com/oauth/token',
+    });
+    expect(at({ url: URL_, status: 410 }).evidence).toMatchObject({
+      url: 'https://login.example.com/oauth/token',
+    });
+    expect(at({ status: 404 }).message).toBe(
+      'The endpoint answered 404 exchanging the authorization code for tokens: there is no such endpoint at that URL.',
+    );
+  });
+});
+
+describe('classification at its edges', () => {
+  it('a proxy refusal without a URL names "the provider"; no variable, no "undefined" in the fix', () => {
+    expect(at({ network: { proxy: 'http://p:1', proxyStatus: 403 } }).message).toBe(
+      'The proxy http://p:1 refused the connection to the provider (403) exchanging the authorization code for tokens.',
+    );
+    expect(at({ network: { proxy: 'http://p:1', atProxy: true } }).fix).not.toContain('undefined');
+  });
+
+  it('an unknown OAuth error without a status is not a server error', () => {
+    expect(at({ oauthError: 'weird' }).code).toBe('internal');
+  });
+
+  it('a 1xx HTML page is no stand-in for the provider', () => {
+    expect(at({ url: URL_, status: 199, contentType: 'text/html' }).code).toBe('internal');
+  });
+
+  it('a content type with a space before its parameters is named without it', () => {
+    expect(at({ url: URL_, status: 408, contentType: 'text/plain ; charset=utf-8' }).message).toBe(
+      'login.example.com answered 408 with text/plain (Request Timeout) exchanging the authorization code for tokens.',
+    );
+  });
+
+  it('a Cloudflare challenge from 400 on', () => {
+    expect(at({ url: URL_, status: 400, cfMitigated: 'challenge' }).message).toContain(
+      'Cloudflare challenge page',
+    );
+  });
+
+  it('"reuse" says the refresh token was already used', () => {
+    const error = classifyExchange({
+      phase: 'refresh',
+      status: 400,
+      oauthError: 'invalid_grant',
+      oauthErrorDescription: 'token reuse detected',
+    });
+    expect(error.message).toContain('already used');
+  });
+
+  it('a script or style leaves a space between the words around it', () => {
+    expect(pageText('a<script>x</script>b<style>y</style>c')).toBe('a b c');
+  });
+});
