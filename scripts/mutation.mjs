@@ -12,8 +12,8 @@
 // Static mutants (in module-level constants: the catalog's texts, the providers' tables, the regular
 // expressions) cannot be traced to the tests that cover them, so each runs every unit test: 15% of the
 // mutants, 80% of the time. MUTATION_IGNORE_STATIC=1 marks them Ignored (the table counts them apart).
-// A run over some files writes to reports/mutation/partial/<time>/ and leaves the incremental results
-// alone, so it can run beside a full one.
+// A run over some files writes to reports/mutation/partial/<time>/, in a sandbox of its own, and leaves
+// the incremental results alone, so it can run beside a full one (or another run over some files).
 //
 //   node scripts/mutation.mjs --table              # the table only, from the reports already written
 //
@@ -81,9 +81,8 @@ const tableOnly = process.argv.includes('--table');
 const requested = process.argv.slice(2).filter((arg) => arg !== '--table');
 const partial = requested.length > 0;
 const mutationDir = join(root, 'reports', 'mutation');
-const reportDir = partial
-  ? join(mutationDir, 'partial', new Date().toISOString().replace(/[:.]/g, '-'))
-  : mutationDir;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const reportDir = partial ? join(mutationDir, 'partial', stamp) : mutationDir;
 const config = {
   $schema: join(cache, 'node_modules/@stryker-mutator/core/schema/stryker-schema.json'),
   testRunner: 'vitest',
@@ -97,7 +96,8 @@ const config = {
   reporters: ['clear-text', 'html', 'json', 'progress-append-only'],
   htmlReporter: { fileName: join(reportDir, 'index.html') },
   jsonReporter: { fileName: join(reportDir, 'mutation.json') },
-  tempDirName: join('reports', partial ? '.stryker-tmp-partial' : '.stryker-tmp'),
+  // Each run over some files has a sandbox of its own: two may run at once.
+  tempDirName: join('reports', partial ? `.stryker-tmp-${stamp}` : '.stryker-tmp'),
   incremental: !partial,
   incrementalFile: join(reportDir, 'incremental.json'),
   force: process.env.MUTATION_FRESH === '1',
