@@ -42,7 +42,8 @@ const PREFIX = /^[A-Z][A-Z0-9_]{0,31}$/;
  * so it is one path segment of letters, digits, `.`, `_` and `-`.
  */
 export function appIdentity(options: AppOptions): AppIdentity {
-  if (!NAME.test(options.name) || options.name === '.' || options.name === '..') {
+  // NAME starts with a letter or digit: '.' and '..' are not names either.
+  if (!NAME.test(options.name)) {
     throw new TypeError(
       `appName ${JSON.stringify(options.name)} cannot name a folder: use letters, digits, ".", "_" and "-" (at most 64).`,
     );
