@@ -11,6 +11,7 @@ describe('comparing this machine’s clock with the provider’s Date header', (
     for (const offset of [60, -60, 0]) {
       const finding = checkClock(DATE, PROVIDER + offset * 1000, 'id.example');
       expect(finding?.severity).toBe('ok');
+      expect(finding?.code).toBe('clock');
       expect(finding?.title).toBe(`The clock agrees with id.example's Date header (offset ${offset} s)`);
       expect(finding?.evidence).toEqual({
         host: 'id.example',
