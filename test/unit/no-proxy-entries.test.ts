@@ -106,3 +106,42 @@ describe('matching a URL against NO_PROXY', () => {
     expect(proxyOf(routeFor({ https_proxy: 'socks5://p:1' }, 'https://id.example/'))).toBeUndefined();
   });
 });
+
+describe('the proxy variable’s value', () => {
+  it('an http:// or https:// proxy is used, with a scheme-less value taken as http://', () => {
+    expect(routeFor({ http_proxy: 'http://p.example:3128' }, 'http://id.example/')).toEqual({
+      kind: 'proxy',
+      proxy: 'http://p.example:3128',
+      variable: 'http_proxy',
+    });
+    expect(routeFor({ https_proxy: 'https://p.example:3129' }, 'https://id.example/')).toMatchObject({
+      kind: 'proxy',
+      proxy: 'https://p.example:3129',
+    });
+    expect(routeFor({ https_proxy: 'p.example:3128' }, 'https://id.example/')).toMatchObject({
+      proxy: 'http://p.example:3128',
+    });
+    expect(routeFor({ https_proxy: 'HTTP://p.example:3128' }, 'https://id.example/')).toMatchObject({
+      proxy: 'HTTP://p.example:3128',
+    });
+  });
+
+  it('a proxy URL without a host, or of another scheme, is unusable and named', () => {
+    expect(routeFor({ https_proxy: 'http://:3128' }, 'https://id.example/')).toEqual({
+      kind: 'invalid',
+      variable: 'https_proxy',
+    });
+    expect(routeFor({ HTTPS_PROXY: 'socks5://p:1' }, 'https://id.example/')).toEqual({
+      kind: 'invalid',
+      variable: 'HTTPS_PROXY',
+    });
+  });
+
+  it('a target that is no URL goes direct, as unset; NO_PROXY says no_proxy', () => {
+    expect(routeFor({ https_proxy: 'http://p:1' }, 'not a url')).toEqual({ kind: 'direct', reason: 'unset' });
+    expect(routeFor({ https_proxy: 'http://p:1', no_proxy: 'id.example' }, 'https://id.example/')).toEqual({
+      kind: 'direct',
+      reason: 'no_proxy',
+    });
+  });
+});
