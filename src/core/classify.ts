@@ -156,13 +156,14 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
     if (net.code !== undefined) evidence.errno = net.code;
     if (net.proxy !== undefined) evidence.proxy = net.proxy;
     if (net.proxyVariable !== undefined) evidence.proxy_variable = net.proxyVariable;
-    const proxy = `${net.proxy ?? ''}${net.proxyVariable === undefined ? '' : ` (${net.proxyVariable})`}`;
+    // Words after "The proxy": its address and variable when known (no double space when neither is).
+    const proxy = `${net.proxy === undefined ? '' : ` ${net.proxy}`}${net.proxyVariable === undefined ? '' : ` (${net.proxyVariable})`}`;
     if (net.proxyStatus !== undefined) {
       evidence.proxy_status = net.proxyStatus;
       if (net.proxyStatus === 407) {
         return new KeyturnError(
           'proxy_auth_required',
-          `The proxy ${proxy} asks for credentials (407) ${where}.`,
+          `The proxy${proxy} asks for credentials (407) ${where}.`,
           base,
         );
       }
@@ -170,20 +171,20 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
         // The proxy accepted the CONNECT but could not reach the host itself (squid: ERR_CONNECT_FAIL, ERR_DNS_FAIL).
         return new KeyturnError(
           'connect_failed',
-          `The proxy ${proxy} could not reach ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
+          `The proxy${proxy} could not reach ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
           { ...base, transient: true },
         );
       }
       return new KeyturnError(
         'proxy_denied',
-        `The proxy ${proxy} refused the connection to ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
+        `The proxy${proxy} refused the connection to ${host ?? 'the provider'} (${net.proxyStatus}) ${where}.`,
         base,
       );
     }
     if (net.atProxy === true || (net.proxy !== undefined && (PROXY_UNREACHABLE.has(code) || DNS.has(code)))) {
       return new KeyturnError(
         'proxy_unreachable',
-        `The proxy ${proxy} cannot be reached (${code || 'no answer'}) ${where}.`,
+        `The proxy${proxy} cannot be reached (${code || 'no answer'}) ${where}.`,
         {
           ...base,
           transient: false,
@@ -217,10 +218,14 @@ export function classifyExchange(facts: ExchangeFacts): KeyturnError {
       );
     }
     if (DNS.has(code)) {
-      return new KeyturnError('dns_failed', `The host ${host ?? ''} does not resolve (${code}) ${where}.`, {
-        ...base,
-        transient: code === 'EAI_AGAIN',
-      });
+      return new KeyturnError(
+        'dns_failed',
+        `${host === undefined ? "The provider's host" : `The host ${host}`} does not resolve (${code}) ${where}.`,
+        {
+          ...base,
+          transient: code === 'EAI_AGAIN',
+        },
+      );
     }
     if (CONNECT.has(code) || code === '') {
       const what =
@@ -493,7 +498,10 @@ export function pageText(body: string): string {
  */
 export function readErrorPage(body: string): { error: string; description?: string } | undefined {
   const text = pageText(body);
-  const described = /\berror_description\s*[:=]\s*"?(.{1,300}?)"?(?=\s+\w+\s*[:=]\s|$)/i.exec(text)?.[1];
+  // A quoted description ends at its closing quote; an unquoted one at the next `name: ` or the end.
+  const describedMatch =
+    /\berror_description\s*[:=]\s*(?:"([^"]{1,300})"|"?(.{1,300}?)"?(?=\s+\w+\s*[:=]\s|$))/i.exec(text);
+  const described = describedMatch?.[1] ?? describedMatch?.[2];
   const named =
     // OAuth error codes are snake_case: "An error: try again" names none.
     /\berror\s*[:=]\s*"?([a-z][a-z0-9]*_[a-z0-9_]{2,60})\b/i.exec(text)?.[1] ??

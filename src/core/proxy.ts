@@ -129,14 +129,15 @@ function parseIpv6(text: string): number[] | undefined {
   if (!/^[0-9a-f:.]+$/i.test(text) || !text.includes(':')) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
+  // The embedded IPv4 address ends the whole address: it may end the head only when there is no tail.
+  const groups = (part: string, endsAddress: boolean): number[] | undefined => {
     if (part === '') return [];
     const out: number[] = [];
     const pieces = part.split(':');
     for (const [index, piece] of pieces.entries()) {
       if (piece.includes('.')) {
         // An embedded IPv4 address, only as the last piece (RFC 4291 §2.2).
-        const v4 = index === pieces.length - 1 ? parseIpv4(piece) : undefined;
+        const v4 = endsAddress && index === pieces.length - 1 ? parseIpv4(piece) : undefined;
         if (v4 === undefined) return undefined;
         out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
       } else {
@@ -146,8 +147,8 @@ function parseIpv6(text: string): number[] | undefined {
     }
     return out;
   };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  const head = groups(halves[0] ?? '', halves.length === 1);
+  const tail = halves.length === 2 ? groups(halves[1] ?? '', true) : [];
   if (head === undefined || tail === undefined) return undefined;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;

@@ -176,6 +176,14 @@ describe('reading an error page', () => {
     });
   });
 
+  it('a quoted error_description ends at its closing quote, whatever follows it', () => {
+    expect(readErrorPage('error=invalid_scope error_description="scope x is unknown" state=1')).toEqual({
+      error: 'invalid_scope',
+      description: 'scope x is unknown',
+    });
+    expect(readErrorPage('error=invalid_scope error_description="x" state=1')?.description).toBe('x');
+  });
+
   it('a page naming no code but an AADSTS number is a malformed request', () => {
     expect(readErrorPage('AADSTS50011: the reply URL does not match')?.error).toBe('invalid_request');
   });

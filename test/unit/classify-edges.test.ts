@@ -43,6 +43,21 @@ describe('classification at its edges', () => {
     expect(at({ network: { proxy: 'http://p:1', atProxy: true } }).fix).not.toContain('undefined');
   });
 
+  it('without a URL or a proxy address the messages have no gap where the name would be', () => {
+    expect(at({ network: { code: 'ENOTFOUND' } }).message).toBe(
+      "The provider's host does not resolve (ENOTFOUND) exchanging the authorization code for tokens.",
+    );
+    expect(at({ network: { proxyStatus: 403 } }).message).toBe(
+      'The proxy refused the connection to the provider (403) exchanging the authorization code for tokens.',
+    );
+    expect(at({ network: { proxyVariable: 'HTTPS_PROXY', proxyStatus: 407 } }).message).toBe(
+      'The proxy (HTTPS_PROXY) asks for credentials (407) exchanging the authorization code for tokens.',
+    );
+    expect(at({ network: { atProxy: true, code: 'ECONNREFUSED' } }).message).toBe(
+      'The proxy cannot be reached (ECONNREFUSED) exchanging the authorization code for tokens.',
+    );
+  });
+
   it('an unknown OAuth error without a status is not a server error', () => {
     expect(at({ oauthError: 'weird' }).code).toBe('internal');
   });

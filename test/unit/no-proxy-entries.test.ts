@@ -65,6 +65,9 @@ describe('IP addresses', () => {
       '::1x',
       'x::1',
       '1:2',
+      // The embedded IPv4 address may only end the whole address, not the part before `::`.
+      '10.0.0.1::1',
+      '1:2:3:4:5:10.0.0.1::',
     ]) {
       expect(parseIp(text)).toBeUndefined();
     }
