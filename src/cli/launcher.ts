@@ -12,7 +12,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolvePaths, type KeyturnPaths } from '../adapters/paths.js';
 import { readProfileEntry } from '../adapters/auth-file.js';
-import { handOver, tryAcquire } from '../adapters/lock.js';
 import {
   resolveProfile,
   selectProfileName,
@@ -22,26 +21,27 @@ import {
 } from '../core/config.js';
 import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
-import { refreshLockName, type CredentialStore } from '../core/store.js';
-import { isCredentials } from '../core/credentials.js';
-import { inert, inertJson } from '../core/sanitize.js';
-import { KEYTURN_APP } from '../core/app.js';
-import {
-  PROBE_FILE,
-  fallbackNote,
-  probeEnvironment,
-  rememberedVerdict,
-} from '../adapters/keyring-verdict.js';
-import { keyringBackend } from '../adapters/keyring-errors.js';
-import { getStatus } from '../flows/status.js';
-import { formatStatus, statusExitCode } from './commands/status.js';
+import { refreshLockName } from '../core/store.js';
+import type * as Extras from './launcher-extras.js';
+
+let loadedExtras: typeof Extras | undefined;
+
+/**
+ * The lock, the keyring's bus client and `status`: a file of their own beside this one
+ * (dist/keyturn-extras.cjs, launcher-extras.ts), required in the runs that use them only.
+ */
+function extras(): typeof Extras {
+  // A variable specifier: the bundler leaves it to Node, which resolves it beside this file.
+  const file = './keyturn-extras.cjs';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loadedExtras ??= require(file) as typeof Extras);
+}
 import { resourceStoreKey } from '../core/mcp.js';
 import { untrustedFolder } from '../core/folder-trust.js';
 import type { Credentials } from '../core/credentials.js';
 import { checkBinding, storedBinding } from '../core/binding.js';
 import { deadSignIn, toAccessToken } from '../flows/credentials.js';
 import { isKeyringMarker } from '../adapters/keyring-marker.js';
-import { reportedKeyringFailure, withKeyringSecret } from './fast-keyring.js';
 
 const VALUE_FLAGS: Record<
   string,
@@ -104,7 +104,7 @@ function trustedFolder(dir: string): boolean {
 }
 
 /** A sign-in the fast path may serve or wait for: where it is, and what it holds. */
-interface SignIn {
+export interface SignIn {
   paths: KeyturnPaths;
   profile: Profile;
   /** Its key in auth.json (the profile's name, or profile and resource for an MCP server). */
@@ -192,7 +192,7 @@ function rereader(
       if (marker === undefined || JSON.stringify(now) === marker) return undefined;
       // Remembered only once the secret agrees with it: a reader between the refresher's two
       // writes (the secret, the marker) reads both again on its next look.
-      const credentials = await withKeyringSecret(now, env);
+      const credentials = await extras().withKeyringSecret(now, env);
       if (credentials !== undefined) marker = JSON.stringify(now);
       return credentials;
     }
@@ -233,6 +233,7 @@ async function waitForRefresh(
   // The full CLI refreshes an MCP server's sign-in under its store key (flows/mcp-login.ts), others
   // under the profile's name: the key either way.
   const path = join(paths.lockDir, `${refreshLockName(signIn.key)}.lock`);
+  const { handOver, tryAcquire } = extras();
   const started = Date.now();
   let noticed = false;
   let delay = 5;
@@ -285,7 +286,7 @@ async function credentialsToServe(
   if (signIn === undefined) return undefined;
   // In the keyring: served only as the keyring holds it, and agreeing with its marker.
   const credentials = isKeyringMarker(signIn.credentials)
-    ? await withKeyringSecret(signIn.credentials, env)
+    ? await extras().withKeyringSecret(signIn.credentials, env)
     : signIn.credentials;
   if (credentials === undefined) return undefined;
   if (usable(credentials)) return credentials;
@@ -347,44 +348,7 @@ export async function tryFastStatus(
   const parsed = parseArgs(args, ['--json'], { minTtl: false });
   const signIn = parsed === undefined ? undefined : findSignIn(parsed, env);
   if (parsed === undefined || signIn === undefined || signIn.key !== signIn.profile.name) return false;
-  const { paths, profile } = signIn;
-  let note: string | undefined;
-  if (profile.store === 'auto') {
-    let text;
-    try {
-      text = readFileSync(join(paths.dataDir, PROBE_FILE), 'utf8');
-    } catch {
-      return false;
-    }
-    const verdict = rememberedVerdict(text, probeEnvironment(process.platform, env), Date.now());
-    if (verdict?.usable !== false) return false;
-    note = fallbackNote(keyringBackend(), verdict.reason);
-  } else if (profile.store !== 'file') return false;
-  const store: CredentialStore = {
-    kind: 'file',
-    location: paths.authFile,
-    ...(note === undefined ? {} : { note }),
-    get: async (name) =>
-      name === signIn.key && isCredentials(signIn.credentials) ? signIn.credentials : undefined,
-    put: () => Promise.reject(new Error('read only')),
-    delete: () => Promise.reject(new Error('read only')),
-    update: () => Promise.reject(new Error('read only')),
-  };
-  let report;
-  try {
-    report = await getStatus({ store: async () => store, now: () => Date.now(), app: KEYTURN_APP }, profile);
-  } catch {
-    return false;
-  }
-  if (parsed.switches.has('--json')) process.stdout.write(`${inertJson(report)}\n`);
-  else
-    process.stdout.write(
-      formatStatus(report)
-        .map((line) => `${inert(line, { multiline: true })}\n`)
-        .join(''),
-    );
-  process.exitCode = statusExitCode(report);
-  return true;
+  return extras().fastStatus(signIn, parsed.switches.has('--json'), env);
 }
 
 async function answeredFast(argv: string[], env: Record<string, string | undefined>): Promise<boolean> {
@@ -408,6 +372,12 @@ answeredFast(process.argv.slice(2), process.env).then(
     if (!answered) loadCli();
   },
   (error: unknown) => {
-    if (!reportedKeyringFailure(error, process.argv, process.env)) loadCli();
+    let reported = false;
+    try {
+      reported = extras().reportedKeyringFailure(error, process.argv, process.env);
+    } catch {
+      reported = false;
+    }
+    if (!reported) loadCli();
   },
 );

@@ -21,7 +21,11 @@ const ALLOWED_FILES = [
   /dist\/keyturn\.cjs$/,
   /node_modules\/smol-toml\/dist\/index\.cjs$/,
   /trace-modules\.cjs$/,
+  // What the keyring read and `status` need (cli/launcher-extras.ts): a valid token in auth.json
+  // does not load it (asserted below).
+  /dist\/keyturn-extras\.cjs$/,
 ];
+const EXTRAS = /dist\/keyturn-extras\.cjs$/;
 // (`net` is not listed: Node loads it itself when stdout is a pipe.)
 const FORBIDDEN_BUILTINS = [
   'internal/modules/esm/loader',
@@ -93,6 +97,7 @@ describe('the `keyturn token` hot path', () => {
     const traced = await trace(['token']);
     expect(traced.stdout).toBe('hot-path-access-token\n');
     expect(unexpected(traced)).toEqual([]);
+    expect(traced.files.filter((f) => EXTRAS.test(f))).toEqual([]);
   });
 
   it('stays within the allow-list with a config file and --json', async () => {

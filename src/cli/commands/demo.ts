@@ -10,7 +10,7 @@ import {
 import { FileStore } from '../../adapters/file-store.js';
 import type { Deps } from '../../flows/deps.js';
 import type { CommandContext } from '../context.js';
-import { formatStatus } from './status.js';
+import { formatStatus } from '../status-format.js';
 
 /**
  * The embedded default: a real authorization server on loopback, a real browser sign-in against it,
