@@ -126,7 +126,7 @@ function parseIpv4(text: string): number[] | undefined {
 }
 
 function parseIpv6(text: string): number[] | undefined {
-  if (!/^[0-9a-f:.]+$/i.test(text) || !text.includes(':')) return undefined;
+  // No character check up front: every piece is checked below (hex groups, an IPv4 tail).
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
   // The embedded IPv4 address ends the whole address: it may end the head only when there is no tail.

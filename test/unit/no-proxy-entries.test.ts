@@ -37,6 +37,23 @@ describe('NO_PROXY entries, one by one', () => {
     ]);
   });
 
+  it('junk between the bracket and the port, or after the port, leaves the entry out', () => {
+    expect(parseNoProxy('[::1]x:8443,[::1]:8443x,a.example')).toEqual([
+      { kind: 'domain', domain: 'a.example' },
+    ]);
+  });
+
+  it('a CIDR prefix is digits only, and an entry that starts with / is no name', () => {
+    expect(parseNoProxy('10.0.0.0/x8,10.0.0.0/8x,/24,/a.example')).toEqual([]);
+  });
+
+  it('every leading dot goes, after an optional *', () => {
+    expect(parseNoProxy('..a.example,*..b.example')).toEqual([
+      { kind: 'domain', domain: 'a.example' },
+      { kind: 'domain', domain: 'b.example' },
+    ]);
+  });
+
   it('a * inside a list, or inside a name, is no wildcard; empty entries are skipped', () => {
     expect(parseNoProxy('a.example,*,b*.example,,.')).toEqual([{ kind: 'domain', domain: 'a.example' }]);
     expect(parseNoProxy('  *  ')).toEqual([{ kind: 'all' }]);
@@ -65,6 +82,8 @@ describe('IP addresses', () => {
       '::1x',
       'x::1',
       '1:2',
+      '1:2:3:4:5:6:7:8::1::1',
+      '1.2.3.4:1:2:3:4:5:6',
       // The embedded IPv4 address may only end the whole address, not the part before `::`.
       '10.0.0.1::1',
       '1:2:3:4:5:10.0.0.1::',
@@ -83,6 +102,7 @@ describe('matching a URL against NO_PROXY', () => {
     expect(matchesNoProxy(url('https://api.example.com/x'), entries)).toBe(true);
     expect(matchesNoProxy(url('https://badexample.com/x'), entries)).toBe(false);
     expect(matchesNoProxy(url('https://example.com./x'), entries)).toBe(true);
+    expect(matchesNoProxy(url('https://api.example.com../x'), entries)).toBe(true);
   });
 
   it('a port in an entry must be the URL’s, the scheme’s default counting', () => {
@@ -123,6 +143,10 @@ describe('the proxy variable’s value', () => {
     });
     expect(routeFor({ https_proxy: 'p.example:3128' }, 'https://id.example/')).toMatchObject({
       proxy: 'http://p.example:3128',
+    });
+    // A scheme is only one at the start: later `x://` is part of the path.
+    expect(routeFor({ https_proxy: 'p.example:3128/x://y' }, 'https://id.example/')).toMatchObject({
+      proxy: 'http://p.example:3128/x://y',
     });
     expect(routeFor({ https_proxy: 'HTTP://p.example:3128' }, 'https://id.example/')).toMatchObject({
       proxy: 'HTTP://p.example:3128',
