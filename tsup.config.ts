@@ -27,13 +27,16 @@ export default defineConfig([
     // The executable: CommonJS so `keyturn token` starts without Node's ESM loader (see launcher.ts).
     ...commonjs,
     entry: { keyturn: 'src/cli/launcher.ts' },
-    external: ['./cli.js', './keyturn-extras.cjs', 'smol-toml'],
+    external: ['./cli.js', './keyturn-extras.cjs', './keyturn-keyring.cjs', 'smol-toml'],
     banner: { js: '#!/usr/bin/env node' },
   },
   {
     // What the executable needs only in some runs (cli/launcher-extras.ts), required from beside it.
     ...commonjs,
-    entry: { 'keyturn-extras': 'src/cli/launcher-extras.ts' },
+    entry: {
+      'keyturn-extras': 'src/cli/launcher-extras.ts',
+      'keyturn-keyring': 'src/cli/launcher-keyring.ts',
+    },
   },
   {
     // The keyring child program (adapters/keyring-child.ts), which the keyring client starts as

@@ -4,6 +4,6 @@
  * when one of those runs needs it: `keyturn token` with a valid token in auth.json neither compiles
  * nor initialises any of it.
  */
-export { reportedKeyringFailure, withKeyringSecret } from './fast-keyring.js';
+export { reportedKeyringFailure } from './fast-keyring.js';
 export { handOver, tryAcquire } from '../adapters/lock.js';
 export { fastStatus } from './fast-status.js';

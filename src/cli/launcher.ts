@@ -23,6 +23,7 @@ import { needsRefresh, jwtTimes, DEFAULT_MIN_TTL } from '../core/expiry.js';
 import { execCredential, execCredentialVersion } from '../core/exec-credential.js';
 import { refreshLockName } from '../core/store.js';
 import type * as Extras from './launcher-extras.js';
+import type * as KeyringRead from './launcher-keyring.js';
 
 let loadedExtras: typeof Extras | undefined;
 
@@ -30,6 +31,15 @@ let loadedExtras: typeof Extras | undefined;
  * The lock, the keyring's bus client and `status`: a file of their own beside this one
  * (dist/keyturn-extras.cjs, launcher-extras.ts), required in the runs that use them only.
  */
+let loadedKeyringRead: typeof KeyringRead | undefined;
+
+/** The keyring read alone (dist/keyturn-keyring.cjs, launcher-keyring.ts): a keyring `token` needs no more. */
+function keyringRead(): typeof KeyringRead {
+  const file = './keyturn-keyring.cjs';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loadedKeyringRead ??= require(file) as typeof KeyringRead);
+}
+
 function extras(): typeof Extras {
   // A variable specifier: the bundler leaves it to Node, which resolves it beside this file.
   const file = './keyturn-extras.cjs';
@@ -192,7 +202,7 @@ function rereader(
       if (marker === undefined || JSON.stringify(now) === marker) return undefined;
       // Remembered only once the secret agrees with it: a reader between the refresher's two
       // writes (the secret, the marker) reads both again on its next look.
-      const credentials = await extras().withKeyringSecret(now, env);
+      const credentials = await keyringRead().withKeyringSecret(now, env);
       if (credentials !== undefined) marker = JSON.stringify(now);
       return credentials;
     }
@@ -286,7 +296,7 @@ async function credentialsToServe(
   if (signIn === undefined) return undefined;
   // In the keyring: served only as the keyring holds it, and agreeing with its marker.
   const credentials = isKeyringMarker(signIn.credentials)
-    ? await extras().withKeyringSecret(signIn.credentials, env)
+    ? await keyringRead().withKeyringSecret(signIn.credentials, env)
     : signIn.credentials;
   if (credentials === undefined) return undefined;
   if (usable(credentials)) return credentials;

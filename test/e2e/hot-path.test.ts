@@ -21,11 +21,12 @@ const ALLOWED_FILES = [
   /dist\/keyturn\.cjs$/,
   /node_modules\/smol-toml\/dist\/index\.cjs$/,
   /trace-modules\.cjs$/,
-  // What the keyring read and `status` need (cli/launcher-extras.ts): a valid token in auth.json
-  // does not load it (asserted below).
+  // What the keyring read (cli/launcher-keyring.ts) and `status` (cli/launcher-extras.ts) need: a
+  // valid token in auth.json loads neither (asserted below).
   /dist\/keyturn-extras\.cjs$/,
+  /dist\/keyturn-keyring\.cjs$/,
 ];
-const EXTRAS = /dist\/keyturn-extras\.cjs$/;
+const EXTRAS = /dist\/keyturn-(extras|keyring)\.cjs$/;
 // (`net` is not listed: Node loads it itself when stdout is a pipe.)
 const FORBIDDEN_BUILTINS = [
   'internal/modules/esm/loader',
@@ -303,6 +304,8 @@ describe('the keyring `token` hot path (store = "keyring", a real Secret Service
     expect(traced.stdout).toBe('hot-path-access-token\n');
     expect(unexpected(traced)).toEqual([]);
     expect(traced.files.some((f) => f.includes('@napi-rs/keyring'))).toBe(false);
+    // The keyring read alone: not the lock, status or the error printer (keyturn-extras.cjs).
+    expect(traced.files.some((f) => f.endsWith('dist/keyturn-extras.cjs'))).toBe(false);
 
     const kubectl = await trace(['credential', 'kubectl'], keyringEnv());
     const signedIn = stored.profiles.default as OAuthCredentials;
