@@ -356,7 +356,7 @@ function answerFailure(
           phase === 'discovery'
             ? "Check the issuer URL: `<issuer>/.well-known/openid-configuration` must exist (copy the issuer from the provider's documentation)."
             : ({ command }) =>
-                `Check the endpoint URL ${endpoint ?? ''} (the profile's \`*_endpoint\` settings, or the issuer's discovery document); \`${command} doctor\` lists every endpoint.`,
+                `Check the endpoint URL${endpoint === undefined ? '' : ` ${endpoint}`} (the profile's \`*_endpoint\` settings, or the issuer's discovery document); \`${command} doctor\` lists every endpoint.`,
       },
     );
   }
@@ -367,7 +367,7 @@ function answerFailure(
       `${answered} (Method Not Allowed) ${where}: ${endpoint ?? 'that URL'} is not the endpoint for this request.`,
       {
         ...base,
-        fix: `Check the endpoint URL ${endpoint ?? ''}: the profile's \`*_endpoint\` settings or the issuer's discovery document name the wrong one.`,
+        fix: `Check the endpoint URL${endpoint === undefined ? '' : ` ${endpoint}`}: the profile's \`*_endpoint\` settings or the issuer's discovery document name the wrong one.`,
       },
     );
   }

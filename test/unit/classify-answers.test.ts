@@ -184,6 +184,12 @@ describe('reading an error page', () => {
     expect(readErrorPage('error=invalid_scope error_description="x" state=1')?.description).toBe('x');
   });
 
+  it('an unquoted error_description ends before the next name, with or without a space before its colon', () => {
+    expect(
+      readErrorPage('error: invalid_scope error_description: scope x is unknown state: 1')?.description,
+    ).toBe('scope x is unknown');
+  });
+
   it('a page naming no code but an AADSTS number is a malformed request', () => {
     expect(readErrorPage('AADSTS50011: the reply URL does not match')?.error).toBe('invalid_request');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KEYTURN_APP, renderText } from '../../src/core/app.js';
 import { classifyExchange, pageText, type ExchangeFacts } from '../../src/core/classify.js';
 
 const URL_ = 'https://login.example.com/oauth/token?code=abc';
@@ -55,6 +56,38 @@ describe('classification at its edges', () => {
     );
     expect(at({ network: { atProxy: true, code: 'ECONNREFUSED' } }).message).toBe(
       'The proxy cannot be reached (ECONNREFUSED) exchanging the authorization code for tokens.',
+    );
+  });
+
+  it('without a URL the answer names "the endpoint" and "the URL", with no gap in the fix', () => {
+    const fixOf = (error: ReturnType<typeof at>) => renderText(error.fix, KEYTURN_APP);
+    expect(at({ status: 200, contentType: 'text/html' }).message).toMatch(
+      /^The endpoint answered 200 with text\/html /,
+    );
+    expect(fixOf(at({ status: 200, contentType: 'text/html' }))).toMatch(/^Open the URL in a browser:/);
+    expect(at({ status: 405 }).message).toContain(': that URL is not the endpoint for this request.');
+    expect(fixOf(at({ status: 405 }))).toMatch(/^Check the endpoint URL: the profile's/);
+    expect(fixOf(at({ status: 404 }))).toMatch(/^Check the endpoint URL \(the profile's/);
+    expect(at({ status: 403, cfMitigated: 'challenge' }).message).toMatch(
+      /^The endpoint answered 403 with a Cloudflare challenge page/,
+    );
+    expect(at({ status: 403, bodyExcerpt: 'unsupported_country_region_territory' }).message).toMatch(
+      /^The endpoint answered 403 unsupported_country_region_territory /,
+    );
+  });
+
+  it('an OAuth error named in a 5xx answer is that error, not a server error', () => {
+    expect(at({ url: URL_, status: 500, oauthError: 'invalid_client' }).code).toBe('invalid_client');
+    expect(at({ url: URL_, status: 503 }).code).toBe('server_error');
+  });
+
+  it('a dead refresh token says why, from the error code or its description', () => {
+    const refresh = (oauthError: string, oauthErrorDescription?: string) =>
+      at({ phase: 'refresh', url: URL_, status: 400, oauthError, oauthErrorDescription }).message;
+    expect(refresh('refresh_token_reused')).toContain('The refresh token was already used');
+    expect(refresh('invalid_grant', 'token already used')).toContain('The refresh token was already used');
+    expect(refresh('invalid_grant', 'token already been used')).toContain(
+      'The refresh token was already used',
     );
   });
 
