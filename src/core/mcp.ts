@@ -61,7 +61,8 @@ export function parseWwwAuthenticate(header: string | null | undefined): Challen
     challenges.push(current);
     skip(/^\s*/);
     const token68 = /^[A-Za-z0-9\-._~+/]+=*(?=\s*(,|$))/.exec(rest);
-    if (token68 !== null && !rest.slice(token68[0].length).trimStart().startsWith('=')) {
+    // The lookahead already makes sure no `=` follows: `realm=x` is a parameter, not a token68.
+    if (token68 !== null) {
       current.parameters.token68 = token68[0];
       rest = rest.slice(token68[0].length);
     }

@@ -124,6 +124,8 @@ describe('token endpoint authentication', () => {
     expect(
       chooseTokenEndpointAuthMethod({ supported: ['client_secret_basic', 'none'], hasSecret: false }),
     ).toBe('none');
+    // The registered method wins, even `none` for a client that also has a secret.
+    expect(chooseTokenEndpointAuthMethod({ registered: 'none', hasSecret: true })).toBe('none');
     expect(chooseTokenEndpointAuthMethod({ hasSecret: true })).toBe('client_secret_basic');
     expect(chooseTokenEndpointAuthMethod({ hasSecret: false })).toBe('none');
   });

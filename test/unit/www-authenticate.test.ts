@@ -36,6 +36,35 @@ describe('WWW-Authenticate, read as RFC 9110 §11.6.1 writes it', () => {
     ]);
   });
 
+  it('a name followed by nothing but = is no parameter: it starts a challenge of its own', () => {
+    for (const header of ['Bearer error="x", a=', 'Bearer error="x", a==', 'Bearer error="x", a= ,']) {
+      expect(parseWwwAuthenticate(header)).toEqual([
+        { scheme: 'bearer', parameters: { error: 'x' } },
+        { scheme: 'a', parameters: {} },
+      ]);
+    }
+  });
+
+  it('a value may end in =, and later = signs do not change what the name is', () => {
+    expect(parseWwwAuthenticate('Bearer scope=a=, error="x"')).toEqual([
+      { scheme: 'bearer', parameters: { scope: 'a=', error: 'x' } },
+    ]);
+  });
+
+  it('a parameter before any challenge belongs to none', () => {
+    expect(parseWwwAuthenticate('realm="x"')).toEqual([{ scheme: 'realm', parameters: {} }]);
+  });
+
+  it('a token68 after several spaces, and one followed by a challenge whose header ends in =', () => {
+    expect(parseWwwAuthenticate('Basic   dXNlcg==')).toEqual([
+      { scheme: 'basic', parameters: { token68: 'dXNlcg==' } },
+    ]);
+    expect(parseWwwAuthenticate('Negotiate abc, Bearer realm=')[0]).toEqual({
+      scheme: 'negotiate',
+      parameters: { token68: 'abc' },
+    });
+  });
+
   it('a token68 with padding at the end of the header, or before a comma, is kept as token68', () => {
     expect(parseWwwAuthenticate('Negotiate YII=')).toEqual([
       { scheme: 'negotiate', parameters: { token68: 'YII=' } },
