@@ -65,6 +65,19 @@ describe('git hosts at their edges', () => {
     expect(matchGitHost({ protocol: 'https', host: 'git.example.com' }, [pattern])).toBe(pattern);
   });
 
+  it('a scheme is one only at the start: a host with a path holding :// has none', () => {
+    expect(parseGitHostPattern('git.example.com/a://b', 's')).toEqual({
+      host: 'git.example.com',
+      source: 's',
+    });
+  });
+
+  it('a helper for another profile is not ours, however many spaces precede its name', () => {
+    const output = 'credential.https://a.example.helper\nkeyturn credential git --profile   other';
+    expect(keyturnHelperContexts(output, 'work')).toEqual([]);
+    expect(keyturnHelperContexts(output, 'other').map((p) => p.host)).toEqual(['a.example']);
+  });
+
   it('only keys credential.<context>.helper count, and a context without a host is skipped', () => {
     const output = [
       'mycredential.https://a.example.helper\nkeyturn credential git',
