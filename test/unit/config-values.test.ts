@@ -161,6 +161,8 @@ describe('a client secret stays with the issuer, token endpoint and client it wa
   it('a later source naming the same provider with a trailing slash keeps it', () => {
     const profile = resolveProfile(withTable({ client_secret: 's' }), { KEYTURN_ISSUER: `${ISSUER}/` });
     expect(profile.clientSecret).toBe('s');
+    const slashes = resolveProfile(withTable({ client_secret: 's' }), { KEYTURN_ISSUER: `${ISSUER}//` });
+    expect(slashes.clientSecret).toBe('s');
   });
 
   it('another token endpoint or client id drops it', () => {
