@@ -143,6 +143,7 @@ describe('reading the authorization endpoint’s answer to a pre-flight', () => 
 describe('provider knowledge', () => {
   it.each([
     ['https://github.com/login/oauth/access_token', 'github'],
+    ['https://github.com', 'github'],
     ['https://accounts.google.com', 'google'],
     ['https://oauth2.googleapis.com/token', 'google'],
     ['https://login.microsoftonline.com/common/v2.0', 'entra'],
