@@ -124,8 +124,11 @@ describe('token endpoint authentication', () => {
     expect(
       chooseTokenEndpointAuthMethod({ supported: ['client_secret_basic', 'none'], hasSecret: false }),
     ).toBe('none');
-    // The registered method wins, even `none` for a client that also has a secret.
+    // The registered method wins, even where the secret says otherwise.
     expect(chooseTokenEndpointAuthMethod({ registered: 'none', hasSecret: true })).toBe('none');
+    expect(chooseTokenEndpointAuthMethod({ registered: 'client_secret_basic', hasSecret: false })).toBe(
+      'client_secret_basic',
+    );
     expect(chooseTokenEndpointAuthMethod({ hasSecret: true })).toBe('client_secret_basic');
     expect(chooseTokenEndpointAuthMethod({ hasSecret: false })).toBe('none');
   });
