@@ -178,4 +178,22 @@ describe('config at its edges', () => {
     );
     expect(mixed.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
   });
+
+  it('of remembered parameters, only the ones with a text value are sent again', () => {
+    const profile = resolveProfile(
+      {},
+      {},
+      {},
+      {
+        signIn: true,
+        remembered: {
+          issuer: 'https://id.example.invalid',
+          authorize_params: { audience: 'https://api.example.invalid', prompt: 5, max_age: null } as never,
+          token_params: { resource: ['x'], audience: 'api' } as never,
+        },
+      },
+    );
+    expect(profile.authorizeParams).toEqual({ audience: 'https://api.example.invalid' });
+    expect(profile.tokenParams).toEqual({ audience: 'api' });
+  });
 });
