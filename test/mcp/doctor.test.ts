@@ -8,7 +8,11 @@ import { startMcpServer, type McpServerOptions, type RunningMcpServer } from '..
 /**
  * `keyturn doctor --resource URL` walks the MCP discovery chain and names the step that fails.
  * MCP servers on the MCP SDK's server side, each broken in one way; the embedded issuer behind them.
+ * The redirect URI is this file's own (port 18765, never listened on): doctor also checks that the
+ * redirect port is free, and 1455 belongs to test/e2e/port-in-use.test.ts, which may hold it meanwhile.
  */
+
+const REDIRECT_URI = 'http://127.0.0.1:18765/auth/callback';
 
 interface Finding {
   code: string;
@@ -43,7 +47,17 @@ async function doctor(
 ): Promise<{ code: number | null; findings: Finding[] }> {
   const server = await startMcpServer({ scope: 'mcp:tools', ...options });
   servers.push(server);
-  const result = await startCli(['doctor', '--resource', server.url, '--json', '--timeout', '5'], {
+  const args = [
+    'doctor',
+    '--resource',
+    server.url,
+    '--redirect-uri',
+    REDIRECT_URI,
+    '--json',
+    '--timeout',
+    '5',
+  ];
+  const result = await startCli(args, {
     env: { KEYTURN_HOME: home, KEYTURN_STORE: 'file' },
   }).done;
   const report = JSON.parse(result.stdout) as { findings: Finding[] };
