@@ -1,4 +1,5 @@
-import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent, Dispatcher, ProxyAgent } from 'undici';
 import { KeyturnError } from '../core/errors.js';
 import type { NetworkFacts } from '../core/classify.js';
 import { routeFor, type ProxyRoute } from '../core/proxy.js';
@@ -91,14 +92,24 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   const tls = ca === undefined ? {} : { ca };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limits = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-  const direct = new Agent({ connect: { ...tls, timeout: timeoutMs }, ...limits });
+  let direct: Agent | undefined;
   const proxies = new Map<string, ProxyAgent>();
-  const dispatcherFor = (route: ProxyRoute): Dispatcher => {
-    if (route.kind === 'direct') return direct;
+  /**
+   * Who makes a request: Node's own fetch when it goes direct and trusts what Node trusts (no CA
+   * setting, or plain http, where no certificate is checked); undici with a dispatcher of ours when
+   * it goes through a proxy or trusts more CAs. The route is core/proxy.ts's either way.
+   */
+  const transportFor = async (route: ProxyRoute, url: string): Promise<Transport> => {
     if (route.kind === 'invalid') throw invalidProxy(route.variable);
+    if (route.kind === 'direct' && (ca === undefined || isPlainHttp(url))) return { fetch: nodeFetch };
+    const undici = await loadUndici();
+    if (route.kind === 'direct') {
+      direct ??= new undici.Agent({ connect: { ...tls, timeout: timeoutMs }, ...limits });
+      return { fetch: undici.fetch, dispatcher: direct };
+    }
     let agent = proxies.get(route.proxy);
     if (agent === undefined) {
-      agent = new ProxyAgent({
+      agent = new undici.ProxyAgent({
         uri: route.proxy,
         connect: { ...tls, timeout: timeoutMs },
         requestTls: tls,
@@ -107,7 +118,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       });
       proxies.set(route.proxy, agent);
     }
-    return agent;
+    return { fetch: undici.fetch, dispatcher: agent };
   };
 
   const listeners: ((exchange: Exchange) => void)[] = [];
@@ -120,12 +131,12 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     observe: (listener) => listeners.push(listener),
     route: (url) => routeFor(env, url),
     close: async () => {
-      await Promise.all([direct.close(), ...[...proxies.values()].map((agent) => agent.close())]);
+      await Promise.all([direct?.close(), ...[...proxies.values()].map((agent) => agent.close())]);
     },
     fetch: async (input, init = {}) => {
       const url = String(input);
       const route = routeFor(env, url);
-      const dispatcher = dispatcherFor(route);
+      const transport = await transportFor(route, url);
       const signal = init.signal
         ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
         : AbortSignal.timeout(timeoutMs);
@@ -141,12 +152,12 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       });
       let response: Response;
       try {
-        response = (await undiciFetch(url, {
-          ...(init as object),
+        response = await transport.fetch(url, {
+          ...init,
           headers,
           signal,
-          dispatcher,
-        } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+          ...(transport.dispatcher === undefined ? {} : { dispatcher: transport.dispatcher }),
+        });
       } catch (error) {
         const facts = networkFacts(error, proxy);
         if (route.kind === 'proxy') facts.proxyVariable = route.variable;
@@ -161,6 +172,46 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       return response;
     },
   };
+}
+
+/** A request's maker: Node's fetch, or undici's with one of our dispatchers. */
+interface Transport {
+  fetch: (url: string, init: RequestInit & { dispatcher?: Dispatcher }) => Promise<Response>;
+  dispatcher?: Dispatcher;
+}
+
+function nodeFetch(url: string, init: RequestInit): Promise<Response> {
+  return globalThis.fetch(url, init);
+}
+
+type UndiciModule = typeof Undici;
+let undiciModule:
+  | Promise<{
+      fetch: Transport['fetch'];
+      Agent: UndiciModule['Agent'];
+      ProxyAgent: UndiciModule['ProxyAgent'];
+    }>
+  | undefined;
+
+/**
+ * undici, for the requests Node's own fetch cannot make (a proxy, more CAs): loaded on the first such
+ * request. Loading it costs about 80 ms of CPU, which a refresh straight to its provider need not pay.
+ */
+function loadUndici(): NonNullable<typeof undiciModule> {
+  undiciModule ??= import('undici').then(({ Agent, ProxyAgent, fetch }) => ({
+    Agent,
+    ProxyAgent,
+    fetch: fetch as unknown as Transport['fetch'],
+  }));
+  return undiciModule;
+}
+
+function isPlainHttp(url: string): boolean {
+  try {
+    return new URL(url).protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 function pathOnly(url: string): string {
