@@ -27,7 +27,13 @@ export default defineConfig([
     // The executable: CommonJS so `keyturn token` starts without Node's ESM loader (see launcher.ts).
     ...commonjs,
     entry: { keyturn: 'src/cli/launcher.ts' },
-    external: ['./cli.js', './keyturn-extras.cjs', './keyturn-keyring.cjs', 'smol-toml'],
+    external: [
+      './cli.js',
+      './keyturn-extras.cjs',
+      './keyturn-keyring.cjs',
+      './keyturn-lock.cjs',
+      'smol-toml',
+    ],
     banner: { js: '#!/usr/bin/env node' },
   },
   {
@@ -36,6 +42,7 @@ export default defineConfig([
     entry: {
       'keyturn-extras': 'src/cli/launcher-extras.ts',
       'keyturn-keyring': 'src/cli/launcher-keyring.ts',
+      'keyturn-lock': 'src/cli/launcher-lock.ts',
     },
   },
   {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import type { LockHolder, LockOptions, LockTimeout } from '../core/ports.js';
 
@@ -43,16 +43,22 @@ interface Identity {
   start?: number;
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').then(
-    (text) => text,
-    () => undefined,
-  );
+/**
+ * What tells a live holder from a dead one is read synchronously: a few small files of /proc, read
+ * in microseconds, so that a process waiting in a storm can look at the lock (liveHolder) without
+ * loading fs/promises or taking a turn of the thread pool.
+ */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The start time of a process, from /proc/<pid>/stat; undefined when there is no such process. */
-async function startTimeOf(pid: number | 'self'): Promise<number | undefined> {
-  const text = await readText(`/proc/${pid}/stat`);
+function startTimeOf(pid: number | 'self'): number | undefined {
+  const text = readText(`/proc/${pid}/stat`);
   if (text === undefined) return undefined;
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -60,29 +66,27 @@ async function startTimeOf(pid: number | 'self'): Promise<number | undefined> {
   return Number.isSafeInteger(start) ? start : undefined;
 }
 
-async function pidNamespaceOf(pid: number | 'self'): Promise<number | undefined> {
-  return stat(`/proc/${pid}/ns/pid`).then(
-    (info) => info.ino,
-    () => undefined,
-  );
+function pidNamespaceOf(pid: number | 'self'): number | undefined {
+  try {
+    return statSync(`/proc/${pid}/ns/pid`).ino;
+  } catch {
+    return undefined;
+  }
 }
 
-let self: Promise<Identity> | undefined;
+let self: Identity | undefined;
 
-function identity(): Promise<Identity> {
-  self ??= (async () => {
-    const [boot, pidns, start] = await Promise.all([
-      readText('/proc/sys/kernel/random/boot_id'),
-      pidNamespaceOf('self'),
-      startTimeOf('self'),
-    ]);
-    const found: Identity = {};
-    if (boot !== undefined && boot.trim() !== '') found.boot = boot.trim();
-    if (pidns !== undefined) found.pidns = pidns;
-    if (start !== undefined) found.start = start;
-    return found;
-  })();
-  return self;
+function identity(): Identity {
+  if (self !== undefined) return self;
+  const boot = readText('/proc/sys/kernel/random/boot_id');
+  const pidns = pidNamespaceOf('self');
+  const start = startTimeOf('self');
+  const found: Identity = {};
+  if (boot !== undefined && boot.trim() !== '') found.boot = boot.trim();
+  if (pidns !== undefined) found.pidns = pidns;
+  if (start !== undefined) found.start = start;
+  self = found;
+  return found;
 }
 
 /**
@@ -106,9 +110,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function readOwner(path: string): Promise<{ owner: Owner; raw: string; mtimeMs: number } | undefined> {
+function readOwner(path: string): { owner: Owner; raw: string; mtimeMs: number } | undefined {
+  let fd: number;
   try {
-    const [raw, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const mtimeMs = fstatSync(fd).mtimeMs;
+    const raw = readFileSync(fd, 'utf8');
     let owner: Owner = {};
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -116,10 +128,9 @@ async function readOwner(path: string): Promise<{ owner: Owner; raw: string; mti
     } catch {
       owner = {};
     }
-    return { owner, raw, mtimeMs: info.mtimeMs };
-  } catch (error) {
-    if (errno(error) === 'ENOENT') return undefined;
-    throw error;
+    return { owner, raw, mtimeMs };
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -127,16 +138,16 @@ async function readOwner(path: string): Promise<{ owner: Owner; raw: string; mti
  * Whether the holder is dead. Decided by what the lock file records wherever this process can see
  * it (same host, same boot, same pid namespace); by the heartbeat only where it cannot.
  */
-async function isStale(found: { owner: Owner; mtimeMs: number }, now: number): Promise<boolean> {
+function isStale(found: { owner: Owner; mtimeMs: number }, now: number): boolean {
   const { pid, host, boot, pidns, start } = found.owner;
   const heartbeatStopped = now - found.mtimeMs > STALE_MS;
   if (typeof pid !== 'number' || host !== hostname()) return heartbeatStopped;
-  const me = await identity();
+  const me = identity();
   if (typeof boot === 'string' && me.boot !== undefined) {
     if (boot !== me.boot) return true;
     if (typeof pidns === 'number' && pidns === me.pidns && typeof start === 'number') {
       // Alive exactly when a process with that pid exists and started when the holder did.
-      return (await startTimeOf(pid)) !== start;
+      return startTimeOf(pid) !== start;
     }
     // Another pid namespace (a container sharing the folder): its pids mean nothing here.
     if (typeof pidns === 'number' && me.pidns !== undefined && pidns !== me.pidns) return heartbeatStopped;
@@ -144,6 +155,25 @@ async function isStale(found: { owner: Owner; mtimeMs: number }, now: number): P
   if (!isAlive(pid)) return true;
   // A live pid without a recorded identity (another platform, an older keyturn): it may be reused.
   return me.boot === undefined && boot === undefined ? false : heartbeatStopped;
+}
+
+/** The holder as a lock file names it. */
+function holderOf(owner: Owner): LockHolder {
+  return {
+    ...(typeof owner.pid === 'number' ? { pid: owner.pid } : {}),
+    ...(typeof owner.host === 'string' ? { host: owner.host } : {}),
+  };
+}
+
+/**
+ * The live holder of the lock at `path`, looked at without taking it (no file written, nothing
+ * random drawn): undefined when the lock is free or its holder is dead, when tryAcquire would take
+ * it. What a process waiting for another's refresh asks, over and over (cli/launcher.ts).
+ */
+export function liveHolder(path: string): LockHolder | undefined {
+  const found = readOwner(path);
+  if (found === undefined || isStale(found, Date.now())) return undefined;
+  return holderOf(found.owner);
 }
 
 /** Removes a stale lock if it is still the same stale lock; at most one breaker at a time. */
@@ -243,9 +273,9 @@ export async function withFileLock<T>(
 }
 
 /** The lock file's content that names this process as the owner. */
-async function ownerRecord(): Promise<{ me: string; nonce: string }> {
+function ownerRecord(): { me: string; nonce: string } {
   const nonce = randomHex(8);
-  return { me: JSON.stringify({ pid: process.pid, host: hostname(), nonce, ...(await identity()) }), nonce };
+  return { me: JSON.stringify({ pid: process.pid, host: hostname(), nonce, ...identity() }), nonce };
 }
 
 /**
@@ -294,18 +324,13 @@ async function attempt(
     }
     if (errno(error) !== 'EEXIST') throw error;
   }
-  const found = await readOwner(path);
+  const found = readOwner(path);
   if (found === undefined) return undefined;
-  if (await isStale(found, Date.now())) {
+  if (isStale(found, Date.now())) {
     await breakStale(path, found.raw);
     return undefined;
   }
-  return {
-    holder: {
-      ...(typeof found.owner.pid === 'number' ? { pid: found.owner.pid } : {}),
-      ...(typeof found.owner.host === 'string' ? { host: found.owner.host } : {}),
-    },
-  };
+  return { holder: holderOf(found.owner) };
 }
 
 /**
@@ -313,7 +338,7 @@ async function attempt(
  * the live holder.
  */
 export async function tryAcquire(path: string): Promise<{ release: Release } | { holder: LockHolder }> {
-  const owner = await ownerRecord();
+  const owner = ownerRecord();
   for (;;) {
     const result = await attempt(path, owner);
     if (result !== undefined) return result;
@@ -322,7 +347,7 @@ export async function tryAcquire(path: string): Promise<{ release: Release } | {
 
 /** Takes the lock at `path` (creating its folder, mode 0700, when missing); resolves with `release`. */
 export async function acquire(path: string, options: LockOptions = {}): Promise<Release> {
-  const owner = await ownerRecord();
+  const owner = ownerRecord();
   const started = Date.now();
   let notified = false;
   let longNotified = false;

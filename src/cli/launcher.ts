@@ -24,14 +24,16 @@ import { execCredential, execCredentialVersion } from '../core/exec-credential.j
 import { refreshLockName } from '../core/store.js';
 import type * as Extras from './launcher-extras.js';
 import type * as KeyringRead from './launcher-keyring.js';
-
-let loadedExtras: typeof Extras | undefined;
+import type * as Lock from './launcher-lock.js';
+import type * as V8 from 'node:v8';
 
 /**
- * The lock, the keyring's bus client and `status`: a file of their own beside this one
- * (dist/keyturn-extras.cjs, launcher-extras.ts), required in the runs that use them only.
+ * What only some runs need is in files of their own beside this one, each required by the runs that
+ * use it: the keyring read, the refresh lock, and `status` with the report of a keyring failure.
  */
+let loadedExtras: typeof Extras | undefined;
 let loadedKeyringRead: typeof KeyringRead | undefined;
+let loadedLock: typeof Lock | undefined;
 
 /** The keyring read alone (dist/keyturn-keyring.cjs, launcher-keyring.ts): a keyring `token` needs no more. */
 function keyringRead(): typeof KeyringRead {
@@ -40,6 +42,14 @@ function keyringRead(): typeof KeyringRead {
   return (loadedKeyringRead ??= require(file) as typeof KeyringRead);
 }
 
+/** The refresh lock (dist/keyturn-lock.cjs, launcher-lock.ts): a due token's run needs no more. */
+function lock(): typeof Lock {
+  const file = './keyturn-lock.cjs';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loadedLock ??= require(file) as typeof Lock);
+}
+
+/** `status` and the report of a keyring failure (dist/keyturn-extras.cjs, launcher-extras.ts). */
 function extras(): typeof Extras {
   // A variable specifier: the bundler leaves it to Node, which resolves it beside this file.
   const file = './keyturn-extras.cjs';
@@ -243,19 +253,28 @@ async function waitForRefresh(
   // The full CLI refreshes an MCP server's sign-in under its store key (flows/mcp-login.ts), others
   // under the profile's name: the key either way.
   const path = join(paths.lockDir, `${refreshLockName(signIn.key)}.lock`);
-  const { handOver, tryAcquire } = extras();
+  const { handOver, liveHolder, tryAcquire } = lock();
   const started = Date.now();
   let noticed = false;
   let delay = 5;
   let holder: number | undefined;
   let checkedHolder = 0;
-  for (;;) {
-    // While the lock is there and its holder was seen alive lately, only the store is read; the
-    // lock is tried (and a dead holder's broken) when it is gone, or every HOLDER_CHECK_MS.
+  for (let look = 0; ; look++) {
+    // The store first: what the holder stored is served as soon as it is there, even when the
+    // holder's release of the lock came first. (The first look: the caller has just read it.)
+    if (look > 0) {
+      const now = await reread();
+      if (now !== undefined && usable(now)) return now;
+    }
+    // While the lock's holder was seen alive lately, only the store is read; the holder is looked at
+    // again when the lock is gone, or every HOLDER_CHECK_MS, and the lock taken (a dead holder's
+    // broken) only when nobody alive holds it.
     if (!existsSync(path) || Date.now() - checkedHolder >= HOLDER_CHECK_MS) {
+      let live;
       let taken;
       try {
-        taken = await tryAcquire(path);
+        live = liveHolder(path);
+        taken = live === undefined ? await tryAcquire(path) : { holder: live };
       } catch {
         return undefined;
       }
@@ -271,8 +290,6 @@ async function waitForRefresh(
       holder = taken.holder.pid;
       checkedHolder = Date.now();
     }
-    const now = await reread();
-    if (now !== undefined && usable(now)) return now;
     const waited = Date.now() - started;
     if (waited > STORM_WAIT_MS) return undefined;
     if (!noticed && waited >= WAIT_NOTICE_MS) {
@@ -368,7 +385,20 @@ async function answeredFast(argv: string[], env: Record<string, string | undefin
   return false;
 }
 
+/**
+ * V8's budget before a hot WebAssembly function is recompiled by its optimising tier, raised so far
+ * that a command's few requests never reach it. undici parses HTTP with llhttp compiled to
+ * WebAssembly; after a request or two V8 starts recompiling it in the background, and Node waits for
+ * that work before the process may exit: about 100 ms of CPU and of wall time added to every command
+ * that makes a request (a refresh, a sign-in), after its answer is printed (bench/refresh-storm.mjs).
+ * The baseline tier (Liftoff) parses a token response as well. Set for this executable only, never by
+ * the library, and before the CLI loads undici.
+ */
+const WASM_TIERING_BUDGET = '--wasm-tiering-budget=1000000000';
+
 function loadCli(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('node:v8') as typeof V8).setFlagsFromString(WASM_TIERING_BUDGET);
   // A variable specifier: the bundler leaves this import to Node, which loads the ESM CLI beside us.
   const cli = './cli.js';
   import(cli).catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { acquire } from '../../src/adapters/lock.js';
 import { markerFor } from '../../src/adapters/keyring-marker.js';
 import type { Credentials, OAuthCredentials } from '../../src/core/credentials.js';
 import { CLI, tempHome } from '../helpers/cli.js';
@@ -21,12 +22,13 @@ const ALLOWED_FILES = [
   /dist\/keyturn\.cjs$/,
   /node_modules\/smol-toml\/dist\/index\.cjs$/,
   /trace-modules\.cjs$/,
-  // What the keyring read (cli/launcher-keyring.ts) and `status` (cli/launcher-extras.ts) need: a
-  // valid token in auth.json loads neither (asserted below).
+  // What the keyring read (cli/launcher-keyring.ts), a due token's wait (cli/launcher-lock.ts) and
+  // `status` (cli/launcher-extras.ts) need: a valid token in auth.json loads none (asserted below).
   /dist\/keyturn-extras\.cjs$/,
   /dist\/keyturn-keyring\.cjs$/,
+  /dist\/keyturn-lock\.cjs$/,
 ];
-const EXTRAS = /dist\/keyturn-(extras|keyring)\.cjs$/;
+const EXTRAS = /dist\/keyturn-(extras|keyring|lock)\.cjs$/;
 // (`net` is not listed: Node loads it itself when stdout is a pipe.)
 const FORBIDDEN_BUILTINS = [
   'internal/modules/esm/loader',
@@ -130,6 +132,42 @@ describe('the `keyturn token` hot path', () => {
       builtins: string[];
     };
     expect(unexpected(out).length).toBeGreaterThan(0);
+  });
+
+  it('waits for another process refreshing a due token, then serves what it stored, taking nothing itself', async () => {
+    const file = join(home, 'auth.json');
+    const auth = JSON.parse(await readFile(file, 'utf8')) as { profiles: { default: OAuthCredentials } };
+    const now = Math.floor(Date.now() / 1000);
+    auth.profiles.default = { ...auth.profiles.default, expires_at: now + 5, obtained_at: now - 3600 };
+    await writeFile(file, JSON.stringify(auth), { mode: 0o600 });
+    // This test process is the refresher: it holds the profile's refresh lock.
+    const release = await acquire(join(home, 'refresh-default.lock'));
+    const out = join(home, 'trace.json');
+    const waiter = run(process.execPath, ['-r', TRACER, CLI, 'token'], {
+      env: { ...process.env, KEYTURN_HOME: home, KEYTURN_TRACE_OUT: out },
+    });
+    // Long enough for the waiter to say whom it waits for (after 1.5 s).
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    auth.profiles.default = {
+      ...auth.profiles.default,
+      access_token: 'refreshed-access-token',
+      expires_at: now + 3600,
+      obtained_at: now,
+    };
+    await writeFile(file, JSON.stringify(auth), { mode: 0o600 });
+    await release();
+
+    const { stdout, stderr } = await waiter;
+    expect(stdout).toBe('refreshed-access-token\n');
+    expect(stderr).toContain(
+      `waiting for pid ${process.pid}, which is refreshing the token of profile "default"`,
+    );
+    const traced = JSON.parse(await readFile(out, 'utf8')) as { files: string[]; builtins: string[] };
+    expect(unexpected(traced)).toEqual([]);
+    // It looked at the lock, and never took it: the lock's release came with the token stored, which
+    // is served as it is (taking the lock draws a nonce through Web Crypto and writes a draft).
+    expect(traced.files.some((f) => f.endsWith('dist/keyturn-lock.cjs'))).toBe(true);
+    expect(traced.builtins).not.toContain('NativeModule internal/crypto/webcrypto');
   });
 });
 
@@ -304,8 +342,8 @@ describe('the keyring `token` hot path (store = "keyring", a real Secret Service
     expect(traced.stdout).toBe('hot-path-access-token\n');
     expect(unexpected(traced)).toEqual([]);
     expect(traced.files.some((f) => f.includes('@napi-rs/keyring'))).toBe(false);
-    // The keyring read alone: not the lock, status or the error printer (keyturn-extras.cjs).
-    expect(traced.files.some((f) => f.endsWith('dist/keyturn-extras.cjs'))).toBe(false);
+    // The keyring read alone: not the lock, status or the error printer.
+    expect(traced.files.filter((f) => /dist\/keyturn-(extras|lock)\.cjs$/.test(f))).toEqual([]);
 
     const kubectl = await trace(['credential', 'kubectl'], keyringEnv());
     const signedIn = stored.profiles.default as OAuthCredentials;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import {
   STALE_MS,
   acquire,
   handOver,
+  liveHolder,
   tryAcquire,
   withFileLock,
 } from '../../src/adapters/lock.js';
@@ -197,6 +198,31 @@ describe('a lock handed over inside one process (the launcher to the full CLI)',
     expect(again).toEqual({ holder: { pid: process.pid, host: hostname() } });
     if ('release' in taken) await taken.release();
     await expect(stat(lockPath)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('liveHolder names a live holder and writes nothing; a free lock, a dead holder or another boot is none', async () => {
+    expect(liveHolder(lockPath)).toBeUndefined();
+    const taken = await tryAcquire(lockPath);
+    const files = async () => (await readdir(dir)).sort();
+    const before = await files();
+    expect(liveHolder(lockPath)).toEqual({ pid: process.pid, host: hostname() });
+    // Looking takes nothing: no draft file, no broken lock, the same lock file.
+    expect(await files()).toEqual(before);
+    if ('release' in taken) await taken.release();
+    expect(liveHolder(lockPath)).toBeUndefined();
+
+    const parent = await identityOf(process.ppid);
+    await leaveLock({ pid: process.ppid, ...parent }, STALE_MS * 30);
+    // Alive, however old its heartbeat: it is waited for.
+    expect(liveHolder(lockPath)).toEqual({ pid: process.ppid, host: hostname() });
+    await leaveLock({ pid: await deadPid(), ...parent });
+    expect(liveHolder(lockPath)).toBeUndefined();
+    await leaveLock({ pid: process.ppid, ...parent, start: parent.start - 1 });
+    expect(liveHolder(lockPath)).toBeUndefined();
+    await leaveLock({ pid: process.ppid, ...parent, boot: '00000000-0000-4000-8000-000000000000' });
+    expect(liveHolder(lockPath)).toBeUndefined();
+    // A dead holder's lock is left for tryAcquire to break: looking changes nothing.
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ nonce: 'left-behind' });
   });
 
   it('withFileLock of the same path runs under the handed-over lock instead of waiting for itself, then releases it', async () => {
