@@ -13,6 +13,7 @@ import {
 import { keyringBackend } from '../adapters/keyring-errors.js';
 import { getStatus } from '../flows/status.js';
 import { formatStatus, statusExitCode } from './status-format.js';
+import { writeOut } from './write-out.js';
 import type { SignIn } from './launcher.js';
 
 /**
@@ -54,9 +55,9 @@ export async function fastStatus(
   } catch {
     return false;
   }
-  if (json) process.stdout.write(`${inertJson(report)}\n`);
+  if (json) writeOut(`${inertJson(report)}\n`);
   else
-    process.stdout.write(
+    writeOut(
       formatStatus(report)
         .map((line) => `${inert(line, { multiline: true })}\n`)
         .join(''),

@@ -62,6 +62,7 @@ import type { Credentials } from '../core/credentials.js';
 import { checkBinding, storedBinding } from '../core/binding.js';
 import { deadSignIn, toAccessToken } from '../flows/credentials.js';
 import { isKeyringMarker } from '../adapters/keyring-marker.js';
+import { writeOut } from './write-out.js';
 
 const VALUE_FLAGS: Record<
   string,
@@ -330,9 +331,7 @@ export async function tryFastToken(
   const credentials = await credentialsToServe(parsed, env, (c) => servable(c, parsed.minTtl));
   if (credentials === undefined) return false;
   const token = toAccessToken(credentials);
-  process.stdout.write(
-    parsed.switches.has('--json') ? `${JSON.stringify(token, null, 2)}\n` : `${token.access_token}\n`,
-  );
+  writeOut(parsed.switches.has('--json') ? `${JSON.stringify(token, null, 2)}\n` : `${token.access_token}\n`);
   return true;
 }
 
@@ -356,9 +355,7 @@ export async function tryFastKubectl(
   const credentials = await credentialsToServe(parsed, env, (c) => handed(c) !== undefined);
   const answer = credentials === undefined ? undefined : handed(credentials);
   if (answer === undefined) return false;
-  process.stdout.write(
-    execCredential(execCredentialVersion(env.KUBERNETES_EXEC_INFO), answer.token, answer.expiresAt),
-  );
+  writeOut(execCredential(execCredentialVersion(env.KUBERNETES_EXEC_INFO), answer.token, answer.expiresAt));
   return true;
 }
 

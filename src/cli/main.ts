@@ -45,6 +45,15 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that has gone (`keyturn status | head -1`, `keyturn token | head -c 0`): what is left
+// unread is nobody's. The command goes on to its end and its exit code, writing to nobody, instead
+// of dying of an unhandled EPIPE with a stack trace (the fast path does the same: write-out.ts).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 run(process.argv.slice(2)).then(
   (code) => {
     // Interrupted: do not wait for timers a library cannot cancel (openid-client's poll interval).

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,7 +29,8 @@ const ALLOWED_FILES = [
   /dist\/keyturn-lock\.cjs$/,
 ];
 const EXTRAS = /dist\/keyturn-(extras|keyring|lock)\.cjs$/;
-// (`net` is not listed: Node loads it itself when stdout is a pipe.)
+// (`net` is not listed: Node loads it itself when stderr is a pipe, for the waiting notice, and the
+// keyring read talks to the bus over a socket. The token itself is written without it: see below.)
 const FORBIDDEN_BUILTINS = [
   'internal/modules/esm/loader',
   'http',
@@ -101,6 +102,26 @@ describe('the `keyturn token` hot path', () => {
     expect(traced.stdout).toBe('hot-path-access-token\n');
     expect(unexpected(traced)).toEqual([]);
     expect(traced.files.filter((f) => EXTRAS.test(f))).toEqual([]);
+    // Written to the pipe with write(2) (cli/write-out.ts): process.stdout's first use on a pipe
+    // builds a net.Socket, which loads `net` and the stream modules (about 4 ms of CPU).
+    expect(traced.builtins).not.toContain('NativeModule net');
+  });
+
+  it('says nothing when its reader has gone (`keyturn token | head -c 0`): no EPIPE stack trace', async () => {
+    // The fast path, and the full CLI (`--help`, which commander writes).
+    for (const args of [['token'], ['--help']]) {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...process.env, KEYTURN_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reading end closes before the child has started: its write finds no reader.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(stderr, args.join(' ')).toBe('');
+      expect(code, args.join(' ')).toBe(0);
+    }
   });
 
   it('stays within the allow-list with a config file and --json', async () => {
@@ -183,6 +204,7 @@ describe('the `keyturn credential kubectl` hot path (kubectl runs it before its 
     };
     expect(answer.status.token).toBe(stored.profiles.default.id_token);
     expect(unexpected(traced)).toEqual([]);
+    expect(traced.builtins).not.toContain('NativeModule net');
   });
 
   it('--access-token and v1beta1 stay within the allow-list too', async () => {
