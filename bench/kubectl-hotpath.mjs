@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { rmSync } from 'node:fs';
 import { KEYTURN, alternate, arg, cachedSignInHome, median, peakRss } from './lib/measure.mjs';
 
-const runs = Number(arg('runs', '20'));
+const runs = Number(arg('runs', '100'));
 const now = Math.floor(Date.now() / 1000);
 const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 // Only the id token's `exp` is read on this path: a made-up signature does not matter here.
@@ -31,14 +31,14 @@ try {
     { name: '… --access-token', args: [KEYTURN, 'credential', 'kubectl', '--access-token'] },
     { name: 'keyturn token', args: [KEYTURN, 'token'] },
   ];
-  const times = alternate(commands, runs, env);
+  const { times, cpu } = alternate(commands, runs, env);
   const base = median(times[0]);
   const rss = commands.map((c) => median([0, 1, 2].map(() => peakRss(c.args, env))));
   console.log(`kubectl-hotpath: ${runs} runs each, alternating, on ${process.version}`);
   commands.forEach((c, k) => {
     const m = median(times[k]);
     console.log(
-      `  ${c.name.padEnd(20)} median ${m.toFixed(1).padStart(6)} ms  (×${(m / base).toFixed(2)})   peak RSS ${rss[k].toFixed(1)} MiB (×${(rss[k] / rss[0]).toFixed(2)})`,
+      `  ${c.name.padEnd(20)} median ${m.toFixed(1).padStart(6)} ms  (×${(m / base).toFixed(2)})   CPU ${cpu[k].toFixed(1)} ms (×${(cpu[k] / cpu[0]).toFixed(2)})   peak RSS ${rss[k].toFixed(1)} MiB (×${(rss[k] / rss[0]).toFixed(2)})`,
     );
   });
   const ratio = median(times[1]) / base;

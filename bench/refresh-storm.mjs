@@ -6,10 +6,10 @@
 // The floor, measured in the same run: N bare `node -e 0` started at once.
 // Goal for keyturn on 2 cores (issue #14): N/N, 1 request, wall ≤ 1.5 × the floor.
 // Usage: npm run build && node bench/refresh-storm.mjs [--n 32] [--rounds 5]
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEYTURN, arg, median } from './lib/measure.mjs';
+import { KEYTURN, arg, childrenCpuMs, median } from './lib/measure.mjs';
 import { expireSoon, launchChromium, run, signIn, startIssuer } from './lib/signed-in.mjs';
 
 const N = Number(arg('n', '32'));
@@ -18,17 +18,6 @@ const ROUNDS = Number(arg('rounds', '5'));
 const REDIRECT_PORT = 18505;
 const NAIVE = join(import.meta.dirname, 'lib/naive-refresh.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'keyturn-storm-'));
-
-/** CPU ms used by this process's exited children (Linux /proc; 0 elsewhere). */
-function childrenCpuMs() {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    // cutime and cstime: fields 16 and 17 of stat(5), in clock ticks (100 Hz on Linux).
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return 0;
-  }
-}
 
 /** N processes at once; what they got, and what the server saw. */
 async function storm(label, args, home) {
@@ -93,11 +82,14 @@ try {
 
   // Rounds alternate the floor and keyturn's storm, so both see the same machine; medians reported.
   const floors = [];
+  const floorCpus = [];
   const storms = [];
   for (let round = 0; round < ROUNDS; round++) {
+    const floorCpuBefore = childrenCpuMs();
     const floorStarted = process.hrtime.bigint();
     await Promise.all(Array.from({ length: N }, () => run(['-e', '0'], {})));
     floors.push(Number(process.hrtime.bigint() - floorStarted) / 1e6);
+    floorCpus.push(childrenCpuMs() - floorCpuBefore);
     storms.push(await storm('keyturn token', [KEYTURN, 'token', ...keyturnHome.flags], keyturnHome.home));
   }
   const floorMs = median(floors);
@@ -117,7 +109,7 @@ try {
   );
   console.log(
     `  ${'floor'.padEnd(14)} ${N} × node -e 0 at once: wall ${floorMs.toFixed(0)} ms ` +
-      `(rounds: ${floors.map((f) => f.toFixed(0)).join(', ')})`,
+      `(CPU ${(median(floorCpus) / N).toFixed(0)} ms/process; rounds: ${floors.map((f) => f.toFixed(0)).join(', ')})`,
   );
   console.log(
     `${line(k, kAfter)}   (×${(k.wallMs / floorMs).toFixed(2)} of the floor; rounds: ` +

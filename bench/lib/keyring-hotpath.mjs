@@ -57,7 +57,7 @@ try {
     { name: 'node -e 0', args: ['-e', '0'] },
     { name: 'keyturn token', args: [KEYTURN, 'token'] },
   ];
-  const times = alternate(commands, runs, env);
+  const { times } = alternate(commands, runs, env);
   process.stdout.write(`${JSON.stringify({ node: median(times[0]), token: median(times[1]), hot })}\n`);
 } finally {
   daemon.kill('SIGTERM');
