@@ -82,9 +82,13 @@ describe('32 processes asking at once', () => {
     );
 
     for (const result of results) expect(result.code, result.stderr).toBe(0);
-    const loaded = await trace.loadedFullCli();
-    expect(loaded.length).toBe(32);
-    expect(loaded.filter(Boolean).length, 'processes that loaded the full CLI').toBe(1);
+    const traces = await trace.loaded();
+    expect(traces.length).toBe(32);
+    const refreshers = traces.filter((t) => t.fullCli);
+    expect(refreshers.length, 'processes that loaded the full CLI').toBe(1);
+    // Straight to a plain-http provider, the refresh goes through Node's own fetch: undici (about
+    // 80 ms of CPU to load) is for a proxy or more CAs only (adapters/http.ts).
+    expect(refreshers[0]?.files.some((f) => f.includes('/node_modules/undici/'))).toBe(false);
     const printed = new Set(results.map((r) => r.stdout));
     expect(printed.size, 'every process printed the same token').toBe(1);
     const accessToken = results[0]?.stdout.trim() as string;
