@@ -113,6 +113,19 @@ try {
       `  ${c.name.padEnd(16)} median ${m.toFixed(1).padStart(6)} ms  (×${(m / base).toFixed(2)})   CPU ${cpu[k].toFixed(1)} ms (×${(cpu[k] / cpu[0]).toFixed(2)})   peak RSS ${rss[k].toFixed(1)} MiB (×${(rss[k] / rss[0]).toFixed(2)})`,
     );
   });
+  // Node 20 reads NODE_EXTRA_CA_CERTS's certificates at the start of every process, `node -e 0`
+  // included: with a system bundle there (as on these machines) the floor grows by tens of ms and
+  // every ratio shrinks. The same two commands without it, as on most users' machines.
+  const caVariables = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE'].filter((v) => process.env[v] !== undefined);
+  if (caVariables.length > 0) {
+    const unset = Object.fromEntries(caVariables.map((v) => [v, undefined]));
+    const plain = alternate(commands.slice(0, 2), runs, { ...env, ...unset });
+    const [node, token] = plain.times.map((t) => median(t));
+    console.log(
+      `  without ${caVariables.join(', ')}: node -e 0 ${node.toFixed(1)} ms, keyturn token ${token.toFixed(1)} ms ` +
+        `(×${(token / node).toFixed(2)}; CPU ×${(plain.cpu[1] / plain.cpu[0]).toFixed(2)})`,
+    );
+  }
   const keyring = keyringFigures(runs);
   if (keyring !== undefined) {
     console.log(
