@@ -8,16 +8,9 @@
  * here (store_unreadable), since the full CLI would only wait as long again.
  */
 import { isKeyringMarker, markerFor, parseKeyringValue } from '../adapters/keyring-marker.js';
-import {
-  KeyringUnusable,
-  keyringBackend,
-  keyringTimedOut,
-  keyringTimeoutFromEnv,
-} from '../adapters/keyring-errors.js';
+import { keyringBackend, keyringTimedOut, keyringTimeoutFromEnv } from '../adapters/keyring-errors.js';
 import { lookupSecret } from '../adapters/keyring-secret-service.js';
-import { exitCodeFor } from '../core/errors.js';
 import type { Credentials } from '../core/credentials.js';
-import { createOutput } from './output.js';
 
 /** The same JSON value, whatever the order of object keys. */
 function sameJson(a: unknown, b: unknown): boolean {
@@ -61,20 +54,4 @@ export async function withKeyringSecret(
   // The marker and the secret are written together under auth.json's lock: a difference means a
   // write in progress or a damaged entry, which is the full CLI's to judge.
   return sameJson(markerFor(credentials, entry.service, entry.account), entry) ? credentials : undefined;
-}
-
-/**
- * Reports a failure of the hot path's keyring read exactly as the full CLI would (the output gate,
- * the exit code) and answers true; false for anything else, which the full CLI takes over.
- */
-export function reportedKeyringFailure(
-  error: unknown,
-  argv: string[],
-  env: Record<string, string | undefined>,
-): boolean {
-  if (!(error instanceof KeyringUnusable)) return false;
-  const json = argv.includes('--json');
-  createOutput({ json, narrate: false, debug: env.KEYTURN_DEBUG === '1', env }).error(error);
-  process.exitCode = exitCodeFor(error);
-  return true;
 }

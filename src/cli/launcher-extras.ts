@@ -4,5 +4,5 @@
  * runs needs it: `keyturn token` with a valid token in auth.json neither compiles nor initialises
  * any of it.
  */
-export { reportedKeyringFailure } from './fast-keyring.js';
+export { reportedKeyringFailure } from './keyring-failure.js';
 export { fastStatus } from './fast-status.js';

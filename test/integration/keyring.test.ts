@@ -12,6 +12,7 @@ import {
   type KeyringSession,
 } from '../helpers/keyring-session.js';
 import { userinfoStatus } from '../helpers/userinfo.js';
+import { traceProcesses } from '../helpers/module-trace.js';
 import { KeyringClient } from '../../src/adapters/keyring-client.js';
 import { lookupSecret } from '../../src/adapters/keyring-secret-service.js';
 import { BusConnection, sessionBusSockets } from '../../src/adapters/dbus.js';
@@ -428,10 +429,13 @@ describe('without a usable keyring', () => {
           KEYTURN_KEYRING_TIMEOUT: '2',
         };
         const started = Date.now();
-        const token = await runCli(['token'], { env: hung });
+        const trace = await traceProcesses(hung);
+        const token = await runCli(['token'], { env: trace.env });
         // A guard against hanging, not a speed measurement.
         expect(Date.now() - started).toBeLessThan(30_000);
         if (handshake) expect(bus.authenticated?.()).toBeGreaterThan(0);
+        // Reported by the launcher that waited, not by a full CLI that would wait as long again.
+        expect(await trace.loadedFullCli()).toEqual([false]);
         expect(token.code).toBe(1);
         expect(token.stdout).toBe('');
         expect(token.stderr).toMatch(
