@@ -70,60 +70,69 @@ export async function createTestCa(name = 'keyturn test CA'): Promise<TestCa> {
       `default_md = sha256\npolicy = any\ncopy_extensions = copy\nunique_subject = no\n[any]\ncommonName = supplied\n`,
   );
   let count = 0;
+  // `openssl ca` keeps its serial number and database in files it rewrites (serial.new renamed over
+  // serial): two at once on one CA race, and one fails ("Unable to rename … serial.new"). Leaves are
+  // issued one after the other, also when a test asks for several at once.
+  let queue: Promise<unknown> = Promise.resolve();
+  const issue = async (names: string[], options: { expired?: boolean } = {}): Promise<IssuedCert> => {
+    const id = `leaf${++count}`;
+    const keyPath = join(dir, `${id}.key`);
+    const csr = join(dir, `${id}.csr`);
+    const out = join(dir, `${id}.pem`);
+    const cn = (names[0] ?? 'localhost').replace(/^\w+:/, '');
+    await run('openssl', [
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      csr,
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=${names.join(',')}`,
+    ]);
+    const day = 86_400_000;
+    const [start, end] = options.expired
+      ? [new Date('2020-01-01T00:00:00Z'), new Date('2020-02-01T00:00:00Z')]
+      : [new Date(Date.now() - day), new Date(Date.now() + 30 * day)];
+    await run('openssl', [
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      config,
+      '-keyfile',
+      caKey,
+      '-cert',
+      certPath,
+      '-in',
+      csr,
+      '-out',
+      out,
+      '-startdate',
+      utc(start),
+      '-enddate',
+      utc(end),
+    ]);
+    return {
+      key: await readFile(keyPath, 'utf8'),
+      cert: await readFile(out, 'utf8'),
+      keyPath,
+      certPath: out,
+    };
+  };
   return {
     name,
     pem: await readFile(certPath, 'utf8'),
     certPath,
-    issue: async (names, options = {}) => {
-      const id = `leaf${++count}`;
-      const keyPath = join(dir, `${id}.key`);
-      const csr = join(dir, `${id}.csr`);
-      const out = join(dir, `${id}.pem`);
-      const cn = (names[0] ?? 'localhost').replace(/^\w+:/, '');
-      await run('openssl', [
-        'req',
-        '-new',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        csr,
-        '-subj',
-        `/CN=${cn}`,
-        '-addext',
-        `subjectAltName=${names.join(',')}`,
-      ]);
-      const day = 86_400_000;
-      const [start, end] = options.expired
-        ? [new Date('2020-01-01T00:00:00Z'), new Date('2020-02-01T00:00:00Z')]
-        : [new Date(Date.now() - day), new Date(Date.now() + 30 * day)];
-      await run('openssl', [
-        'ca',
-        '-batch',
-        '-notext',
-        '-config',
-        config,
-        '-keyfile',
-        caKey,
-        '-cert',
-        certPath,
-        '-in',
-        csr,
-        '-out',
-        out,
-        '-startdate',
-        utc(start),
-        '-enddate',
-        utc(end),
-      ]);
-      return {
-        key: await readFile(keyPath, 'utf8'),
-        cert: await readFile(out, 'utf8'),
-        keyPath,
-        certPath: out,
-      };
+    issue: (names, options) => {
+      const issued = queue.then(() => issue(names, options));
+      queue = issued.catch(() => undefined);
+      return issued;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
