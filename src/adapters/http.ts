@@ -97,7 +97,9 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   /**
    * Who makes a request: Node's own fetch when it goes direct and trusts what Node trusts (no CA
    * setting, or plain http, where no certificate is checked); undici with a dispatcher of ours when
-   * it goes through a proxy or trusts more CAs. The route is core/proxy.ts's either way.
+   * it goes through a proxy or trusts more CAs. The route is core/proxy.ts's either way, and so is
+   * the bound: `timeoutMs` for the whole request (Node's fetch gives up a connection after 10 s of its
+   * own, when that comes first).
    */
   const transportFor = async (route: ProxyRoute, url: string): Promise<Transport> => {
     if (route.kind === 'invalid') throw invalidProxy(route.variable);

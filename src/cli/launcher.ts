@@ -271,10 +271,9 @@ async function waitForRefresh(
     // again when the lock is gone, or every HOLDER_CHECK_MS, and the lock taken (a dead holder's
     // broken) only when nobody alive holds it.
     if (!existsSync(path) || Date.now() - checkedHolder >= HOLDER_CHECK_MS) {
-      let live;
       let taken;
       try {
-        live = liveHolder(path);
+        const live = liveHolder(path);
         taken = live === undefined ? await tryAcquire(path) : { holder: live };
       } catch {
         return undefined;
