@@ -391,10 +391,17 @@ async function answeredFast(argv: string[], env: Record<string, string | undefin
  * the library, and before the CLI loads undici.
  */
 const WASM_TIERING_BUDGET = '--wasm-tiering-budget=1000000000';
+/**
+ * The V8 versions known to have that flag (checked: 11 in Node 20, 12 in Node 22, 13 in Node 24).
+ * V8 prints an error for a flag it does not know, so a later one is left alone.
+ */
+const WASM_TIERING_V8_MAJORS = [11, 12, 13];
 
 function loadCli(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof V8).setFlagsFromString(WASM_TIERING_BUDGET);
+  if (WASM_TIERING_V8_MAJORS.includes(Number(process.versions.v8.split('.')[0]))) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:v8') as typeof V8).setFlagsFromString(WASM_TIERING_BUDGET);
+  }
   // A variable specifier: the bundler leaves this import to Node, which loads the ESM CLI beside us.
   const cli = './cli.js';
   import(cli).catch((error: unknown) => {
