@@ -104,14 +104,15 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   const transportFor = async (route: ProxyRoute, url: string): Promise<Transport> => {
     if (route.kind === 'invalid') throw invalidProxy(route.variable);
     if (route.kind === 'direct' && (ca === undefined || isPlainHttp(url))) return { fetch: nodeFetch };
-    const undici = await loadUndici();
+    const { Agent, ProxyAgent, fetch } = await loadUndici();
+    const undiciFetch = fetch as unknown as Transport['fetch'];
     if (route.kind === 'direct') {
-      direct ??= new undici.Agent({ connect: { ...tls, timeout: timeoutMs }, ...limits });
-      return { fetch: undici.fetch, dispatcher: direct };
+      direct ??= new Agent({ connect: { ...tls, timeout: timeoutMs }, ...limits });
+      return { fetch: undiciFetch, dispatcher: direct };
     }
     let agent = proxies.get(route.proxy);
     if (agent === undefined) {
-      agent = new undici.ProxyAgent({
+      agent = new ProxyAgent({
         uri: route.proxy,
         connect: { ...tls, timeout: timeoutMs },
         requestTls: tls,
@@ -120,7 +121,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       });
       proxies.set(route.proxy, agent);
     }
-    return { fetch: undici.fetch, dispatcher: agent };
+    return { fetch: undiciFetch, dispatcher: agent };
   };
 
   const listeners: ((exchange: Exchange) => void)[] = [];
@@ -186,26 +187,15 @@ function nodeFetch(url: string, init: RequestInit): Promise<Response> {
   return globalThis.fetch(url, init);
 }
 
-type UndiciModule = typeof Undici;
-let undiciModule:
-  | Promise<{
-      fetch: Transport['fetch'];
-      Agent: UndiciModule['Agent'];
-      ProxyAgent: UndiciModule['ProxyAgent'];
-    }>
-  | undefined;
+let undici: Promise<typeof Undici> | undefined;
 
 /**
  * undici, for the requests Node's own fetch cannot make (a proxy, more CAs): loaded on the first such
  * request. Loading it costs about 80 ms of CPU, which a refresh straight to its provider need not pay.
  */
-function loadUndici(): NonNullable<typeof undiciModule> {
-  undiciModule ??= import('undici').then(({ Agent, ProxyAgent, fetch }) => ({
-    Agent,
-    ProxyAgent,
-    fetch: fetch as unknown as Transport['fetch'],
-  }));
-  return undiciModule;
+function loadUndici(): Promise<typeof Undici> {
+  undici ??= import('undici');
+  return undici;
 }
 
 function isPlainHttp(url: string): boolean {

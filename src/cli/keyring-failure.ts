@@ -29,7 +29,6 @@ export function reportedKeyringFailure(
 }
 
 function asKeyringUnusable(error: unknown): KeyringUnusable | undefined {
-  if (error instanceof KeyringUnusable) return error;
   if (!(error instanceof Error) || error.name !== 'KeyturnError') return undefined;
   const { code, backend, reason, remedy } = error as Error & Record<string, unknown>;
   if (code !== 'store_unreadable') return undefined;
